@@ -1,0 +1,198 @@
+import Foundation
+
+/// One extra command-line flag a lesson adds to the standard ones, e.g. `--keep-prob 0.5`.
+public struct Flag: Sendable {
+    public enum Kind: Sendable, Equatable {
+        case integer(ClosedRange<Int>)
+        case number(ClosedRange<Double>)
+        case choice([String])
+        /// A switch that takes no value: present or absent.
+        case toggle
+    }
+    public let name: String
+    public let kind: Kind
+    public let defaultValue: String?
+    public let help: String
+
+    public init(_ name: String, _ kind: Kind, default defaultValue: String? = nil, help: String) {
+        self.name = name
+        self.kind = kind
+        self.defaultValue = defaultValue
+        self.help = help
+    }
+
+    var valueName: String {
+        switch kind {
+        case .integer: "N"
+        case .number: "X"
+        case .choice(let names): names.joined(separator: "|")
+        case .toggle: ""
+        }
+    }
+}
+
+/// A lesson's default settings: the program from COURSE.md.
+public struct LessonDefaults: Sendable {
+    public var steps: Int
+    public var batchSize: Int
+    public var learningRate: Float
+    public var logEvery: Int
+    public var seed: UInt64
+
+    public init(steps: Int, batchSize: Int, learningRate: Float, logEvery: Int, seed: UInt64 = 1) {
+        self.steps = steps
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.logEvery = logEvery
+        self.seed = seed
+    }
+}
+
+/// A bad command line: the message names the flag or value and what was expected.
+public struct UsageError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { message }
+}
+
+/// The settings every lesson accepts, parsed from the command line.
+public struct LessonOptions: Sendable {
+    public var program: String
+    public var steps: Int
+    public var batchSize: Int
+    public var learningRate: Float
+    public var seed: UInt64
+    public var logEvery: Int
+    /// `--data-dir`, or the environment variable `DLFS_DATA_DIR`: a folder holding the four IDX files.
+    public var dataDirectory: String?
+    public var threads: Int
+    public var dataset: DatasetName
+    /// `--mirror URL`: download from this server instead of the built-in mirror list.
+    public var mirror: String?
+    private var extras: [String: String]
+
+    /// The environment variable that points lessons and tests at a folder of IDX files.
+    public static let dataDirectoryVariable = "DLFS_DATA_DIR"
+
+    /// The value of one of the lesson's extra flags (its default when not given).
+    public func value(_ flag: String) -> String? { extras[flag] }
+    public func integer(_ flag: String) -> Int { Int(extras[flag] ?? "") ?? 0 }
+    public func number(_ flag: String) -> Double { Double(extras[flag] ?? "") ?? 0 }
+    public func isSet(_ flag: String) -> Bool { extras[flag] != nil }
+
+    /// Parses `CommandLine.arguments`. Prints the usage and exits 0 for `--help`; prints what was
+    /// wrong and the usage, then exits 2, for an unknown flag or a bad value.
+    public static func parse(program: String, about: String, defaults: LessonDefaults,
+                             extraFlags: [Flag] = []) -> LessonOptions {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let usageText = usage(program: program, about: about, defaults: defaults, extraFlags: extraFlags)
+        if arguments.contains("--help") || arguments.contains("-h") {
+            print(usageText)
+            exit(0)
+        }
+        do {
+            return try parse(arguments, program: program, defaults: defaults, extraFlags: extraFlags,
+                             environment: ProcessInfo.processInfo.environment)
+        } catch {
+            FileHandle.standardError.write(Data("\(program): \(error)\n\n\(usageText)\n".utf8))
+            exit(2)
+        }
+    }
+
+    /// The parser itself, separate from `exit` so tests can call it.
+    public static func parse(_ arguments: [String], program: String, defaults: LessonDefaults,
+                             extraFlags: [Flag] = [], environment: [String: String] = [:]) throws -> LessonOptions {
+        var options = LessonOptions(
+            program: program, steps: defaults.steps, batchSize: defaults.batchSize,
+            learningRate: defaults.learningRate, seed: defaults.seed, logEvery: defaults.logEvery,
+            dataDirectory: environment[dataDirectoryVariable].flatMap { $0.isEmpty ? nil : $0 },
+            threads: ProcessInfo.processInfo.activeProcessorCount, dataset: .mnist, mirror: nil, extras: [:])
+        for flag in extraFlags where flag.defaultValue != nil { options.extras[flag.name] = flag.defaultValue }
+
+        var rest = arguments[...]
+        while let argument = rest.popFirst() {
+            // Accept both "--steps 100" and "--steps=100".
+            var name = argument
+            var inlineValue: String?
+            if let equals = argument.firstIndex(of: "="), argument.hasPrefix("--") {
+                name = String(argument[..<equals])
+                inlineValue = String(argument[argument.index(after: equals)...])
+            }
+            func value() throws -> String {
+                if let inlineValue { return inlineValue }
+                guard let next = rest.popFirst() else { throw UsageError(message: "\(name) needs a value") }
+                return next
+            }
+            switch name {
+            case "--steps": options.steps = try integer(name, try value(), 1...100_000_000)
+            case "--batch-size": options.batchSize = try integer(name, try value(), 1...100_000)
+            case "--learning-rate": options.learningRate = Float(try number(name, try value(), 0...1_000, open: true))
+            case "--seed": options.seed = UInt64(try integer(name, try value(), 0...Int.max))
+            case "--log-every": options.logEvery = try integer(name, try value(), 1...100_000_000)
+            case "--data-dir": options.dataDirectory = try value()
+            case "--threads": options.threads = try integer(name, try value(), 1...256)
+            case "--mirror": options.mirror = try value()
+            case "--dataset":
+                let text = try value()
+                guard let dataset = DatasetName(rawValue: text) else {
+                    throw UsageError(message: "--dataset expects one of \(DatasetName.allCases.map(\.rawValue).joined(separator: ", ")); got '\(text)'")
+                }
+                options.dataset = dataset
+            default:
+                guard let flag = extraFlags.first(where: { $0.name == name }) else {
+                    throw UsageError(message: "unknown option '\(argument)'")
+                }
+                switch flag.kind {
+                case .toggle:
+                    guard inlineValue == nil else { throw UsageError(message: "\(name) takes no value") }
+                    options.extras[name] = "true"
+                case .integer(let range): options.extras[name] = String(try integer(name, try value(), range))
+                case .number(let range): options.extras[name] = String(try number(name, try value(), range))
+                case .choice(let names):
+                    let text = try value()
+                    guard names.contains(text) else {
+                        throw UsageError(message: "\(name) expects one of \(names.joined(separator: ", ")); got '\(text)'")
+                    }
+                    options.extras[name] = text
+                }
+            }
+        }
+        return options
+    }
+
+    private static func integer(_ flag: String, _ text: String, _ range: ClosedRange<Int>) throws -> Int {
+        guard let n = Int(text.replacingOccurrences(of: "_", with: "")), range.contains(n) else {
+            throw UsageError(message: "\(flag) expects a whole number from \(range.lowerBound) to \(range.upperBound); got '\(text)'")
+        }
+        return n
+    }
+
+    private static func number(_ flag: String, _ text: String, _ range: ClosedRange<Double>, open: Bool = false) throws -> Double {
+        guard let x = Double(text), x.isFinite, range.contains(x), !(open && x == range.lowerBound) else {
+            let bound = open ? "greater than \(range.lowerBound)" : "from \(range.lowerBound)"
+            throw UsageError(message: "\(flag) expects a number \(bound) up to \(range.upperBound); got '\(text)'")
+        }
+        return x
+    }
+
+    static func usage(program: String, about: String, defaults: LessonDefaults, extraFlags: [Flag]) -> String {
+        var rows: [(String, String)] = [
+            ("--steps N", "training steps (default \(defaults.steps))"),
+            ("--batch-size N", "images per step (default \(defaults.batchSize))"),
+            ("--learning-rate X", "optimizer step size (default \(defaults.learningRate))"),
+            ("--seed N", "random seed for batch order and initialization (default \(defaults.seed))"),
+            ("--log-every N", "print the training accuracy every N steps (default \(defaults.logEvery))"),
+            ("--data-dir DIR", "read the four IDX files (.gz or not) from DIR (or set \(dataDirectoryVariable))"),
+            ("--dataset NAME", "mnist (default), fashion-mnist, or synthetic (built-in, no files)"),
+            ("--mirror URL", "download the dataset from this server instead of the public mirrors"),
+            ("--threads N", "threads for the math kernels (default: all \(ProcessInfo.processInfo.activeProcessorCount) cores)"),
+        ]
+        for flag in extraFlags {
+            let left = flag.valueName.isEmpty ? flag.name : "\(flag.name) \(flag.valueName)"
+            rows.append((left, flag.help + (flag.defaultValue.map { " (default \($0))" } ?? "")))
+        }
+        rows.append(("--help", "show this help"))
+        let width = rows.map(\.0.count).max() ?? 0
+        let lines = rows.map { "  " + $0.0.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.1 }
+        return "\(about)\n\nUsage: swift run \(program) [options]\n\nOptions:\n" + lines.joined(separator: "\n")
+    }
+}
