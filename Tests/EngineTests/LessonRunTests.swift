@@ -14,8 +14,9 @@ struct LessonRunTests {
         let lines = result.standardOutput.split(separator: "\n").map(String.init)
         // The stream: step 100, 200, …, 1000, then the summary and the test accuracy, last.
         let stream = lines.filter { $0.hasPrefix("step ") }
-        #expect(stream.count == 10)
-        #expect(stream.first?.hasPrefix("step 100, training accuracy ") == true)
+        #expect(stream.count == 11)  // step 1 (the initial loss) and steps 100, 200, …, 1000
+        #expect(stream.first == "step 1, loss 2.3026 (a model that knows nothing scores ln 10 = 2.3026)")
+        #expect(stream.dropFirst().first?.hasPrefix("step 100, training accuracy ") == true)
         #expect(lines.dropLast().last?.hasPrefix("trained 1000 steps in ") == true)
         let last = try #require(lines.last)
         #expect(last.hasPrefix("test accuracy "))
@@ -35,10 +36,10 @@ struct LessonRunTests {
     }
 
     @Test func divergenceStopsWithAHint() throws {
-        let result = try runProduct("lesson01-linear-softmax", dataArguments + ["--learning-rate", "1000", "--steps", "500"])
+        let result = try runProduct("lesson01-linear-softmax", dataArguments + ["--learning-rate", "1e35", "--steps", "500"])
         #expect(result.status == 1)
         #expect(result.standardError.contains("diverged at step "))
-        #expect(result.standardError.contains("--learning-rate 100"))
+        #expect(result.standardError.contains("Try a smaller one, e.g. --learning-rate 1e+34"))
         #expect(!result.standardOutput.contains("test accuracy"))
     }
 
