@@ -36,6 +36,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: lessons.map { .executable(name: $0, targets: [$0]) } + [
         .library(name: "Engine", targets: ["Engine"]),
+        .executable(name: "benchmark", targets: ["benchmark"]),
     ],
     targets: [
         // The small core engine: tensors, layers, losses, optimizers, data, and the fast kernels.
@@ -46,6 +47,8 @@ let package = Package(
         .target(name: "Solutions", dependencies: ["Engine"], path: "Solutions"),
 
         .testTarget(name: "EngineTests", dependencies: ["Engine"], path: "Tests/EngineTests"),
+        // Speed: `swift run -c release benchmark`.
+        .executableTarget(name: "benchmark", dependencies: ["Engine"], path: "Sources/benchmark"),
     ] + lessons.map {
         .executableTarget(name: $0, dependencies: ["Engine"], path: "Lessons/\($0)")
     }
