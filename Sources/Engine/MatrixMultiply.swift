@@ -4,7 +4,8 @@
 /// a is (m, k) (or (k, m) with transposeA), b is (k, n) (or (n, k) with transposeB); the result is (m, n).
 public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
     let (m, k, n) = productShape(a, b, transposeA, transposeB)
-    var c = Tensor(zeros: [m, n])
+    // gemm with beta = 0 writes every element of C without reading it: no need to zero it first.
+    var c = Tensor(shape: [m, n], scalars: [Float](unsafeUninitializedCapacity: m * n) { _, count in count = m * n })
     multiply(a, b, transposeA, transposeB, m, n, k, beta: 0, into: &c)
     return c
 }

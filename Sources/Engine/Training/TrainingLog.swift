@@ -72,7 +72,7 @@ public final class TrainingLog {
         statusLine.clear()
         let suggestion = String(format: "%g", Double(learningRate) / 10)
         FileHandle.standardError.write(Data("""
-            diverged at step \(step): the loss became \(loss).
+            diverged at step \(step): the loss became \(loss.isNaN ? "NaN (not a number)" : "infinite").
             The updates grew until the numbers overflowed. The usual cause is a learning rate too
             large for the model: this run used \(learningRate). Try a smaller one, e.g. --learning-rate \(suggestion).
 
