@@ -29,7 +29,7 @@ for step in 1...options.steps {
     log.record(step: step, loss: loss, accuracy: accuracy(logits: logits, labels: labels))
     if step % options.logEvery == 0 {                     // the validation set shows the trend the noisy batches hide
         let validation = evaluate(model, on: mnist.validation)
-        log.say("    epoch \(batches.epoch), validation accuracy \(validation.accuracy.formatted(places: 4))")
+        log.say("    after \(Float(batches.epochsSeen).formatted(places: 1)) epochs, validation accuracy \(validation.accuracy.formatted(places: 4))")
     }
 }
 log.finish()

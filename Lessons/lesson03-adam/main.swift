@@ -30,7 +30,7 @@ for step in 1...options.steps {
     log.record(step: step, loss: loss, accuracy: accuracy(logits: logits, labels: labels))
     if step % options.logEvery == 0 {
         let validation = evaluate(model, on: mnist.validation)
-        log.say("    epoch \(batches.epoch), validation accuracy \(validation.accuracy.formatted(places: 4))")
+        log.say("    after \(Float(batches.epochsSeen).formatted(places: 1)) epochs, validation accuracy \(validation.accuracy.formatted(places: 4))")
     }
 }
 log.finish()

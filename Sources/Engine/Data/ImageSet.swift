@@ -74,6 +74,8 @@ public struct BatchSampler {
     private var rng: RandomSource
     /// Completed passes over the set.
     public private(set) var epoch = 0
+    /// Passes over the set so far, counting the current one's part: 1.5 halfway through the second.
+    public var epochsSeen: Double { Double(epoch) + Double(position) / Double(order.count) }
 
     public init(_ set: ImageSet, batchSize: Int, seed: UInt64) {
         guard batchSize > 0, batchSize <= set.count else {
