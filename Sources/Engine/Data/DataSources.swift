@@ -267,7 +267,7 @@ extension Datasets {
                 progress.finish(received: received, outcome: "verified (SHA-256)")
                 return (bytes, destination)
             } catch {
-                let reason = error.message.replacingOccurrences(of: partial, with: "the download")
+                let reason = error.message.replacingOccurrences(of: partial, with: "the downloaded file")
                 progress.finish(received: received, outcome: "refused: \(reason)")
                 failures.append("\(url.absoluteString): refused: \(reason)")
             }
