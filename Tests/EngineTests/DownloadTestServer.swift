@@ -18,6 +18,8 @@ final class LocalHTTPServer: @unchecked Sendable {
         case substitute(String, with: String)
         /// Announce this file's full length, send half of it, and hang up.
         case closeMidway(String)
+        /// Answer requests for this file with a 302 redirect to `location`.
+        case redirect(String, to: String)
     }
 
     let port: UInt16
@@ -111,9 +113,14 @@ final class LocalHTTPServer: @unchecked Sendable {
         let requestLine = String(decoding: head, as: UTF8.self).components(separatedBy: "\r\n").first ?? ""
         let parts = requestLine.split(separator: " ")
         guard parts.count >= 2, parts[0] == "GET" else { return respond(connection, status: "400 Bad Request", body: []) }
-        let name = String(parts[1].split(separator: "/").last ?? "")
-        lock.withLock { requestLog.append(name) }
+        let requested = String(parts[1].split(separator: "/").last ?? "")   // may carry a ?query
+        let name = String(requested.split(separator: "?").first ?? "")
+        lock.withLock { requestLog.append(requested) }
 
+        if case .redirect(let file, let location) = behavior, file == requested {
+            let header = "HTTP/1.1 302 Found\r\nLocation: \(location)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            return sendAll(connection, Array(header.utf8))
+        }
         var servedName = name
         if case .substitute(let file, let other) = behavior, file == name { servedName = other }
         guard !name.isEmpty, !name.hasPrefix("."),

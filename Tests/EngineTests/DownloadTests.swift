@@ -120,6 +120,22 @@ struct DownloadTests {
         #expect(error?.message.contains(deadMirror) == true)
     }
 
+    @Test func redirectsStayOnTheMirrorsHost() throws {
+        // To another address on the same host: followed.
+        let fixture = try Fixture(.redirect("t10k-labels-idx1-ubyte.gz",
+                                            to: "http://127.0.0.1:PORT/moved/t10k-labels-idx1-ubyte.gz?redirected"))
+        fixture.server.behavior = .redirect("t10k-labels-idx1-ubyte.gz",
+            to: "http://127.0.0.1:\(fixture.server.port)/moved/t10k-labels-idx1-ubyte.gz?redirected")
+        #expect(try fixture.load().test.count == 10_000)
+        #expect(fixture.server.requests.contains("t10k-labels-idx1-ubyte.gz?redirected"))
+        // To another host (localhost is not the mirror's 127.0.0.1): refused, and nothing fetched from there.
+        let other = try Fixture(.redirect("train-images-idx3-ubyte.gz",
+                                          to: "http://localhost:9/mnist/train-images-idx3-ubyte.gz"))
+        let error = #expect(throws: DataError.self) { try other.load() }
+        #expect(error?.message.contains("which is not a listed mirror") == true)
+        #expect(TestData.files(in: other.cache).isEmpty)
+    }
+
     @Test func mirrorFromTheEnvironment() throws {
         let fixture = try Fixture()
         let mnist = try Datasets.load(.mnist, directory: nil, cacheDirectory: fixture.cache,

@@ -104,12 +104,12 @@ extension Datasets {
                             report: (String) -> Void = { _ in }) throws -> DatasetSplits {
         guard let entry = DatasetCatalogEntry.entry(for: name) else { return SyntheticDigits.splits() }
         if let directory {
-            return try readVerified(entry, from: directory, source: directory)
+            return try readVerified(entry, from: directory)
         }
         if useSystemFolders {
             for folder in entry.systemFolders where IDXFile.allCases.allSatisfy({ locate($0, in: folder) != nil }) {
                 do {
-                    return try readVerified(entry, from: folder, source: folder)
+                    return try readVerified(entry, from: folder)
                 } catch {
                     report("skipping \(folder): \(error)")
                 }
@@ -139,24 +139,10 @@ extension Datasets {
     // MARK: Reading and verifying
 
     /// Reads the four files of `entry` from `folder`, checking each against its checksum.
-    static func readVerified(_ entry: DatasetCatalogEntry, from folder: String, source: String) throws -> DatasetSplits {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
-            throw DataError("data folder \(folder) does not exist (given by --data-dir or \(LessonOptions.dataDirectoryVariable))")
-        }
-        let missing = IDXFile.allCases.filter { locate($0, in: folder) == nil }
-        guard missing.isEmpty else {
-            throw DataError("data folder \(folder) lacks \(missing.map(\.rawValue).joined(separator: ", ")) (raw or .gz); "
-                + "it must hold all four \(entry.title) IDX files")
-        }
-        let paths = IDXFile.allCases.map { locate($0, in: folder)! }
-        let results = concurrentMap(Array(zip(IDXFile.allCases, paths))) { (file, path) throws(DataError) in
+    static func readVerified(_ entry: DatasetCatalogEntry, from folder: String) throws -> DatasetSplits {
+        try readFolder(entry.name, folder, title: entry.title) { (path, file) throws(DataError) in
             try verifiedContents(of: path, file: file, entry: entry)
         }
-        var contents: [IDXFile: [UInt8]] = [:]
-        for (file, result) in zip(IDXFile.allCases, results) { contents[file] = try result.get() }
-        return try splits(entry.name, files: contents,
-                          paths: Dictionary(uniqueKeysWithValues: zip(IDXFile.allCases, paths)), source: source)
     }
 
     /// The decompressed content of the file at `path`, if it is intact and its SHA-256 is the expected one.

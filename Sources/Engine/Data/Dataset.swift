@@ -59,23 +59,30 @@ public enum Datasets {
     /// Reads the four IDX files of `name` from `directory` and splits them 55,000 / 5,000 / 10,000,
     /// without checking them against the known checksums (`load` does that).
     public static func read(_ name: DatasetName, from directory: String) throws -> DatasetSplits {
+        try readFolder(name, directory, title: "MNIST-format") { (path, _) throws(DataError) in try IDX.contents(of: path) }
+    }
+
+    /// Reads a folder's four files concurrently through `contents` (which may also verify them) and splits them.
+    static func readFolder(_ name: DatasetName, _ directory: String, title: String,
+                           contents: @escaping @Sendable (String, IDXFile) throws(DataError) -> [UInt8]) throws -> DatasetSplits {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
             throw DataError("data folder \(directory) does not exist (given by --data-dir or "
                 + "\(LessonOptions.dataDirectoryVariable))")
         }
-        var paths: [IDXFile: String] = [:]
-        var missing: [String] = []
-        for file in IDXFile.allCases {
-            if let path = locate(file, in: directory) { paths[file] = path } else { missing.append(file.rawValue) }
-        }
+        let missing = IDXFile.allCases.filter { locate($0, in: directory) == nil }
         guard missing.isEmpty else {
-            throw DataError("data folder \(directory) lacks \(missing.joined(separator: ", ")) (raw or .gz); "
-                + "it must hold all four MNIST-format IDX files")
+            throw DataError("data folder \(directory) lacks \(missing.map(\.rawValue).joined(separator: ", ")) "
+                + "(raw or .gz); it must hold all four \(title) IDX files")
         }
-        let contents = try decodeInParallel(IDXFile.allCases.map { paths[$0]! })
-        return try splits(name, files: Dictionary(uniqueKeysWithValues: zip(IDXFile.allCases, contents)),
-                          paths: paths, source: directory)
+        let paths = IDXFile.allCases.map { locate($0, in: directory)! }
+        let results = concurrentMap(Array(zip(paths, IDXFile.allCases))) { (path, file) throws(DataError) in
+            try contents(path, file)
+        }
+        var files: [IDXFile: [UInt8]] = [:]
+        for (file, result) in zip(IDXFile.allCases, results) { files[file] = try result.get() }
+        return try splits(name, files: files, paths: Dictionary(uniqueKeysWithValues: zip(IDXFile.allCases, paths)),
+                          source: directory)
     }
 
     /// Builds the splits from the decompressed contents of the four files.
@@ -99,12 +106,6 @@ public enum Datasets {
         let cut = training.count - validationSize
         return DatasetSplits(name: name, train: training.subset(0..<cut),
                              validation: training.subset(cut..<training.count), test: test, source: source)
-    }
-
-    /// Reads and decompresses files concurrently (the 47 MB training images dominate).
-    static func decodeInParallel(_ paths: [String]) throws(DataError) -> [[UInt8]] {
-        let results = concurrentMap(paths) { (path) throws(DataError) in try IDX.contents(of: path) }
-        return try results.map { (result) throws(DataError) in try result.get() }
     }
 
     /// `body` applied to every item, two or more at a time; one result (or error) per item.

@@ -15,7 +15,7 @@ enum Downloader {
     /// Fetches `url` into `destination` (created or truncated). Throws on any network or HTTP error,
     /// or when fewer bytes arrive than the server announced. `progress` draws the bar or plain lines.
     static func fetch(_ url: URL, to destination: String, progress: DownloadProgress,
-                      idleTimeout: TimeInterval = 30) throws(Failure) {
+                      idleTimeout: TimeInterval = 20) throws(Failure) {
         guard FileManager.default.createFile(atPath: destination, contents: nil),
               let handle = FileHandle(forWritingAtPath: destination) else {
             throw Failure(reason: "cannot write \(destination)")
@@ -71,6 +71,19 @@ private final class TransferDelegate: NSObject, URLSessionDataDelegate, @uncheck
         }
         lock.withLock { expected = response.expectedContentLength >= 0 ? response.expectedContentLength : nil }
         completionHandler(.allow)
+    }
+
+    /// Only the listed mirrors are ever contacted: a redirect to another host is refused.
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        let from = task.originalRequest?.url?.host?.lowercased(), to = request.url?.host?.lowercased()
+        if from != nil && from == to {
+            completionHandler(request)
+        } else {
+            fail("the server redirected to \(request.url?.absoluteString ?? "another address"), which is not a listed mirror")
+            completionHandler(nil)
+            task.cancel()
+        }
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
