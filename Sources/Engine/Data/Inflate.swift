@@ -185,6 +185,8 @@ private func inflateBlocks(_ reader: inout BitReader, into output: inout OutputB
         default:
             throw DecodeFailure("corrupt deflate data: block \(blockIndex) has type 3, which is reserved")
         }
+        // The end-of-block code itself may have been read from the zero padding past the end.
+        try reader.checkOverrun()
         blockIndex += 1
     }
 }
