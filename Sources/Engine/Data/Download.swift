@@ -110,6 +110,7 @@ final class DownloadProgress {
     private let statusLine: StatusLine?
     private let start = Date()
     private var lastDraw = Date.distantPast
+    private var lastUpdate: Date?
     private var quartersReported = 0
 
     /// `live`: draw a bar on the terminal (nil: decide from whether standard error is a terminal).
@@ -123,6 +124,7 @@ final class DownloadProgress {
 
     func update(received: Int64, expected: Int64?) {
         let now = Date()
+        lastUpdate = now
         let elapsed = max(now.timeIntervalSince(start), 1e-3)
         let rate = Double(received) / elapsed
         if let statusLine {
@@ -139,11 +141,12 @@ final class DownloadProgress {
                 text += "\(megabytes(received))  \(megabytes(Int64(rate)))/s"
             }
             statusLine.show(text)
-        } else if let expected, expected > 0 {
+        } else if let expected, expected > 0, received < expected {
+            // Plain lines for logs: one when a new quarter is reached (the final line reports completion).
             let quarters = Int(4 * received / expected)
-            while quartersReported < min(quarters, 3) {
-                quartersReported += 1
-                report("  \(quartersReported * 25)%  \(megabytes(received)) of \(megabytes(expected))")
+            if quarters > quartersReported {
+                quartersReported = quarters
+                report("  \(quarters * 25)%  \(megabytes(received)) of \(megabytes(expected))  \(megabytes(Int64(rate)))/s")
             }
         }
     }
@@ -151,8 +154,10 @@ final class DownloadProgress {
     /// Ends the display with one permanent line.
     func finish(received: Int64, outcome: String) {
         statusLine?.clear()
-        let seconds = Date().timeIntervalSince(start)
-        report("  \(name): \(megabytes(received)) in \(String(format: "%.1f", seconds)) s, \(outcome)")
+        let seconds = (lastUpdate ?? Date()).timeIntervalSince(start)   // the transfer, not the verification
+        let rate = Double(received) / max(seconds, 1e-3)
+        report("  \(name): \(megabytes(received)) in \(String(format: "%.1f", seconds)) s "
+            + "(\(megabytes(Int64(rate)))/s), \(outcome)")
     }
 
     func megabytes(_ bytes: Int64) -> String {
