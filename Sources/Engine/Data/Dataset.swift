@@ -47,21 +47,6 @@ public enum Datasets {
     /// Images at the end of the training file held out for validation.
     public static let validationSize = 5_000
 
-    /// Loads `name`: from `directory` when given, else (later) the cache, a download, or the
-    /// built-in fallback. `report` receives human-readable progress lines.
-    public static func load(_ name: DatasetName, directory: String?, mirror: String? = nil,
-                            report: (String) -> Void = { _ in }) throws -> DatasetSplits {
-        if let directory {
-            return try read(name, from: directory)
-        }
-        throw DataError("""
-            no \(name.rawValue) data found: no folder was given.
-            Looked for the four IDX files (\(IDXFile.allCases.map(\.rawValue).joined(separator: ", ")), each raw or .gz)
-            in the folder named by --data-dir or the environment variable \(LessonOptions.dataDirectoryVariable).
-            Provide them with: --data-dir /path/to/mnist, or export \(LessonOptions.dataDirectoryVariable)=/path/to/mnist
-            """)
-    }
-
     /// The path of `file` in `directory`: the raw file if present, else the .gz, else nil.
     public static func locate(_ file: IDXFile, in directory: String) -> String? {
         let base = (directory as NSString).appendingPathComponent(file.rawValue)
@@ -71,25 +56,33 @@ public enum Datasets {
         return nil
     }
 
-    /// Reads the four IDX files of `name` from `directory` and splits them 55,000 / 5,000 / 10,000.
+    /// Reads the four IDX files of `name` from `directory` and splits them 55,000 / 5,000 / 10,000,
+    /// without checking them against the known checksums (`load` does that).
     public static func read(_ name: DatasetName, from directory: String) throws -> DatasetSplits {
+        try readFolder(name, directory, title: "MNIST-format") { (path, _) throws(DataError) in try IDX.contents(of: path) }
+    }
+
+    /// Reads a folder's four files concurrently through `contents` (which may also verify them) and splits them.
+    static func readFolder(_ name: DatasetName, _ directory: String, title: String,
+                           contents: @escaping @Sendable (String, IDXFile) throws(DataError) -> [UInt8]) throws -> DatasetSplits {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
             throw DataError("data folder \(directory) does not exist (given by --data-dir or "
                 + "\(LessonOptions.dataDirectoryVariable))")
         }
-        var paths: [IDXFile: String] = [:]
-        var missing: [String] = []
-        for file in IDXFile.allCases {
-            if let path = locate(file, in: directory) { paths[file] = path } else { missing.append(file.rawValue) }
-        }
+        let missing = IDXFile.allCases.filter { locate($0, in: directory) == nil }
         guard missing.isEmpty else {
-            throw DataError("data folder \(directory) lacks \(missing.joined(separator: ", ")) (raw or .gz); "
-                + "it must hold all four MNIST-format IDX files")
+            throw DataError("data folder \(directory) lacks \(missing.map(\.rawValue).joined(separator: ", ")) "
+                + "(raw or .gz); it must hold all four \(title) IDX files")
         }
-        let contents = try decodeInParallel(IDXFile.allCases.map { paths[$0]! })
-        return try splits(name, files: Dictionary(uniqueKeysWithValues: zip(IDXFile.allCases, contents)),
-                          paths: paths, source: directory)
+        let paths = IDXFile.allCases.map { locate($0, in: directory)! }
+        let results = concurrentMap(Array(zip(paths, IDXFile.allCases))) { (path, file) throws(DataError) in
+            try contents(path, file)
+        }
+        var files: [IDXFile: [UInt8]] = [:]
+        for (file, result) in zip(IDXFile.allCases, results) { files[file] = try result.get() }
+        return try splits(name, files: files, paths: Dictionary(uniqueKeysWithValues: zip(IDXFile.allCases, paths)),
+                          source: directory)
     }
 
     /// Builds the splits from the decompressed contents of the four files.
@@ -115,30 +108,26 @@ public enum Datasets {
                              validation: training.subset(cut..<training.count), test: test, source: source)
     }
 
-    /// Reads and decompresses files concurrently (the 47 MB training images dominate).
-    static func decodeInParallel(_ paths: [String]) throws -> [[UInt8]] {
-        final class Results: @unchecked Sendable {   // every access holds `lock`
-            let lock = NSLock()
-            var contents: [[UInt8]]
-            var errors: [DataError?]
-            init(_ n: Int) { contents = Array(repeating: [], count: n); errors = Array(repeating: nil, count: n) }
+    /// `body` applied to every item, two or more at a time; one result (or error) per item.
+    static func concurrentMap<T>(_ items: [T], _ body: @escaping @Sendable (T) throws(DataError) -> [UInt8]) -> [Result<[UInt8], DataError>]
+        where T: Sendable {
+        let results = ConcurrentResults(items.count)
+        DispatchQueue.concurrentPerform(iterations: items.count) { i in
+            let outcome = Result { () throws(DataError) in try body(items[i]) }
+            results.lock.withLock { results.values[i] = outcome }
         }
-        let results = Results(paths.count)
-        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
-            let outcome = Result { () throws(DataError) in try IDX.contents(of: paths[i]) }
-            results.lock.withLock {
-                switch outcome {
-                case .success(let bytes): results.contents[i] = bytes
-                case .failure(let error): results.errors[i] = error
-                }
-            }
-        }
-        if let error = results.errors.compactMap({ $0 }).first { throw error }
-        return results.contents
+        return results.values
     }
 
     static func isRegularFile(_ path: String) -> Bool {
         var isFolder: ObjCBool = false
         return FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && !isFolder.boolValue
     }
+}
+
+/// Results written by concurrent workers; every access holds `lock`.
+private final class ConcurrentResults: @unchecked Sendable {
+    let lock = NSLock()
+    var values: [Result<[UInt8], DataError>]
+    init(_ n: Int) { values = Array(repeating: .success([]), count: n) }
 }

@@ -185,6 +185,8 @@ private func inflateBlocks(_ reader: inout BitReader, into output: inout OutputB
         default:
             throw DecodeFailure("corrupt deflate data: block \(blockIndex) has type 3, which is reserved")
         }
+        // The end-of-block code itself may have been read from the zero padding past the end.
+        try reader.checkOverrun()
         blockIndex += 1
     }
 }
@@ -427,8 +429,9 @@ private struct HuffmanTable {
             }
         }
         let used = counts.reduce(0, +)
-        if left > 0 && !(what != "code-length" && used <= 1) {
-            // zlib accepts an incomplete literal/length or distance code only with at most one symbol.
+        // Like zlib, accept an incomplete literal/length or distance code only when it has no symbol
+        // or a single one-bit code (found by differential fuzzing: a lone longer code was accepted).
+        if left > 0 && !(what != "code-length" && (used == 0 || (used == 1 && counts[1] == 1))) {
             throw DecodeFailure("corrupt deflate data: incomplete \(what) Huffman code (bad Huffman code)")
         }
         // First code of each length, then assign codes to symbols in order.
