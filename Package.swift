@@ -29,6 +29,8 @@ let lessons = [
     "lesson01-linear-softmax",
     "lesson02-train-longer",
     "lesson03-adam",
+    "lesson04-convolutions",
+    "lesson05-dropout",
 ]
 
 let package = Package(

@@ -100,6 +100,16 @@ struct GEMMTests {
         }
     }
 
+    @Test("a large transposed B is multiplied as Cᵀ = op(B)ᵀ·op(A)ᵀ; alpha, beta and padding still hold")
+    func transposedProducts() {
+        for threads in [1, 2] {
+            Self.check(20, 300, 100, ta: false, tb: true, alpha: 0.5, beta: 0.5, padding: 3, threads: threads)
+            Self.check(30, 50, 70, ta: true, tb: true, beta: 1, padding: 2, threads: threads)
+            Self.check(100, 3136, 64, ta: false, tb: true, threads: threads)
+            Self.check(7, 40, 33, ta: true, tb: true, alpha: -1, beta: 0, threads: threads)
+        }
+    }
+
     @Test("the lessons' shapes, where the parallel split takes columns or rows")
     func lessonShapes() {
         Self.check(100, 10, 784, ta: false, tb: false)

@@ -53,6 +53,14 @@ public func gemm(
         scale(c, ldc: ldc, m: m, n: n, by: beta)
         return
     }
+    // Packing a transposed B costs one strided copy per element of B. When B is much larger than
+    // A and C (lesson 04's dx = dy·Wᵀ: W is 3136×1024, dy only 100×1024), compute Cᵀ = op(B)ᵀ·op(A)ᵀ
+    // instead, where the transposed operand to pack is the small A, and transpose the result.
+    if transposeB && (transposeA ? n * k > m * n : n * k > 2 * (m * k + m * n)) {
+        multiplyTransposed(transposeA: transposeA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                           beta: beta, c: c, ldc: ldc, threads: threads)
+        return
+    }
     let problem = GEMMProblem(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                               a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     let threads = max(1, threads)
@@ -75,6 +83,39 @@ public func gemm(
         guard first < last else { return }
         (splitColumns ? problem.columns(first..<last) : problem.rows(first..<last)).runOnThisThread()
     }
+}
+
+/// C = alpha · op(A) · Bᵀ + beta · C computed as T = B · op(A)ᵀ (n × m, scratch), then C = Tᵀ.
+private func multiplyTransposed(transposeA: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                                a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                                beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int) {
+    let t = UnsafeMutablePointer<Float>.allocate(capacity: n * m)
+    defer { t.deallocate() }
+    // op(B)ᵀ is B as stored (n × k); op(A)ᵀ is A as stored when transposeA, else Aᵀ.
+    gemm(transposeA: false, transposeB: !transposeA, m: n, n: m, k: k, alpha: alpha,
+         a: b, lda: ldb, b: a, ldb: lda, beta: 0, c: t, ldc: m, threads: threads)
+    // C[i, j] = T[j, i] (+ beta · C[i, j]), in 32 × 32 blocks so both sides stay in cache.
+    let pointers = TransposePointers(t: t, c: c)
+    let blocks = (m + 31) / 32
+    let pieces = threads > 1 && m * n >= 100_000 ? min(blocks, threads) : 1
+    parallelFor(pieces) { piece in
+        for block in (blocks * piece / pieces)..<(blocks * (piece + 1) / pieces) {
+            let i0 = block * 32, i1 = min(m, i0 + 32)
+            for j0 in stride(from: 0, to: n, by: 32) {
+                for i in i0..<i1 {
+                    let row = pointers.c + i * ldc
+                    for j in j0..<min(n, j0 + 32) {
+                        let v = pointers.t[j * m + i]
+                        row[j] = beta == 0 ? v : v + beta * row[j]
+                    }
+                }
+            }
+        }
+    }
+}
+
+private struct TransposePointers: @unchecked Sendable {
+    let t: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
 }
 
 /// One multiplication, as the blocked loops see it. The pointers are the caller's; threads work
@@ -112,10 +153,17 @@ private struct GEMMProblem: @unchecked Sendable {
         let (rowStride, depthStride) = transposeA ? (1, lda) : (lda, 1)
         let panelWidth = min(n, blockColumns)
         let slivers = (panelWidth + tileColumns - 1) / tileColumns
+        let depth = min(k, blockDepth)
+        // A is copied into 6-row tiles only when each tile is then used for 3 or more slivers of B:
+        // for narrow C (N = 10) the copy would cost as much as the multiplication.
+        let packA = slivers >= 3
+        let packedBCount = slivers * tileColumns * depth
+        let packedACount = packA ? (blockRows + tileRows) * depth : 0
         let packed = UnsafeMutableRawPointer.allocate(
-            byteCount: slivers * tileColumns * min(k, blockDepth) * MemoryLayout<Float>.stride, alignment: 64)
-            .bindMemory(to: Float.self, capacity: slivers * tileColumns * min(k, blockDepth))
+            byteCount: (packedBCount + packedACount) * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: packedBCount + packedACount)
         defer { packed.deallocate() }
+        let packedA = packed + packedBCount
 
         for jc in stride(from: 0, to: n, by: blockColumns) {
             let nc = min(blockColumns, n - jc)
@@ -126,18 +174,59 @@ private struct GEMMProblem: @unchecked Sendable {
                 let betaHere: Float = pc == 0 ? beta : 1
                 for ic in stride(from: 0, to: m, by: blockRows) {
                     let mc = min(blockRows, m - ic)
+                    if packA { self.packA(rows: ic, mc, depth: pc, kc, into: packedA) }
                     for jr in stride(from: 0, to: nc, by: tileColumns) {
                         let sliver = UnsafePointer(packed + jr * kc)
                         let columnCount = min(tileColumns, nc - jr)
                         for ir in stride(from: 0, to: mc, by: tileRows) {
                             let i = ic + ir
-                            microKernel(depth: kc,
-                                        a: a + i * rowStride + pc * depthStride, rowStride: rowStride,
-                                        depthStride: depthStride, rows: min(tileRows, mc - ir),
-                                        b: sliver, c: c + i * ldc + jc + jr, ldc: ldc, columns: columnCount,
-                                        alpha: alpha, beta: betaHere)
+                            let rows = min(tileRows, mc - ir)
+                            if packA {
+                                microKernel(depth: kc, a: UnsafePointer(packedA + ir * kc), rowStride: 1,
+                                            depthStride: tileRows, rows: rows,
+                                            b: sliver, c: c + i * ldc + jc + jr, ldc: ldc, columns: columnCount,
+                                            alpha: alpha, beta: betaHere)
+                            } else {
+                                microKernel(depth: kc, a: a + i * rowStride + pc * depthStride, rowStride: rowStride,
+                                            depthStride: depthStride, rows: rows,
+                                            b: sliver, c: c + i * ldc + jc + jr, ldc: ldc, columns: columnCount,
+                                            alpha: alpha, beta: betaHere)
+                            }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// Copies op(A)[rows..<rows+mc, depth..<depth+kc] into tiles of 6 rows: tile t holds, for each
+    /// p, its 6 values A(6t + r, p) side by side (6·kc floats), so the micro-kernel reads one
+    /// contiguous stream. Rows past mc repeat the last row (they are computed but never stored).
+    private func packA(rows ic: Int, _ mc: Int, depth pc: Int, _ kc: Int, into packed: UnsafeMutablePointer<Float>) {
+        for ir in stride(from: 0, to: mc, by: tileRows) {
+            let tile = packed + ir * kc
+            let valid = min(tileRows, mc - ir)
+            if transposeA && valid == tileRows {
+                // op(A)(i, p) = a[p * lda + i]: the tile's 6 values for each p are contiguous.
+                var source = a + pc * lda + ic + ir
+                var target = tile
+                for _ in 0..<kc {
+                    target[0] = source[0]; target[1] = source[1]; target[2] = source[2]
+                    target[3] = source[3]; target[4] = source[4]; target[5] = source[5]
+                    source += lda
+                    target += tileRows
+                }
+                continue
+            }
+            for r in 0..<tileRows {
+                let i = ic + ir + min(r, valid - 1)
+                if transposeA {
+                    var source = a + pc * lda + i
+                    for p in 0..<kc { tile[p * tileRows + r] = source.pointee; source += lda }
+                } else {
+                    // op(A)(i, p) = a[i * lda + p]: one contiguous row
+                    let source = a + i * lda + pc
+                    for p in 0..<kc { tile[p * tileRows + r] = source[p] }
                 }
             }
         }
