@@ -6,13 +6,20 @@
 # Builds Sources/Engine/**/*.swift + Tests/Fuzz/FuzzDataReaders.swift with -sanitize=fuzzer,address
 # into .build-fuzz/, seeds a working corpus in .build-fuzz/corpus from Tests/Fuzz/seeds and, when
 # present, small real files, then runs. Crashing inputs are written to .build-fuzz/crash-*; turn each
-# into a regression test in Tests/EngineTests/GzipFuzzRegressionTests.swift.
+# into a regression test in Tests/EngineTests/GzipFuzzRegressionTests.swift. Afterwards,
+# Tests/Fuzz/differential.sh compares every gzip/DEFLATE input of the corpus with zlib (needs python3):
+# the fuzzer finds crashes, the comparison finds inputs decoded wrongly without crashing.
+# The harness is rebuilt whenever a source file is newer than it.
 set -eu
 cd "$(dirname "$0")/../.."
 seconds="${1:-120}"
 out=.build-fuzz
 mkdir -p "$out/corpus"
-[ -x "$out/fuzz-data-readers" ] && [ -z "${REBUILD:-}" ] || swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name Engine \
+stale=yes
+if [ -x "$out/fuzz-data-readers" ] && [ -z "$(find Sources/Engine Tests/Fuzz/FuzzDataReaders.swift -newer "$out/fuzz-data-readers" -name '*.swift')" ]; then
+    stale=
+fi
+[ -z "$stale" ] || swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name Engine \
     $(find Sources/Engine -name '*.swift') Tests/Fuzz/FuzzDataReaders.swift -o "$out/fuzz-data-readers"
 cp Tests/Fuzz/seeds/* "$out/corpus/" 2>/dev/null || true
 # MNIST's smallest file (4.5 kB of real zlib output), from the shared data folder, never committed.
