@@ -68,10 +68,11 @@ public func gemm(
         problem.runOnThisThread()
         return
     }
-    // Split C into column blocks when it is wide enough: each thread then packs only its own part
-    // of B and reads A in place, so nothing is done twice. A narrow C (N = 10, 32, 64) is split
-    // into row blocks instead; each thread packs the (small) B itself.
-    let splitColumns = n >= 2 * tileColumns * threads
+    // Split C into blocks of columns or of rows. Each column block needs all of A, each row block
+    // all of B: split along the longer side of C, so the operand every piece reads is the smaller
+    // one (lesson 04's dy·Wᵀ, computed as W·dyᵀ, is 3136 × 100: rows, or every piece would stream
+    // all 12.8 MB of W). A side too short to give each thread two tiles is not split.
+    let splitColumns = n >= m ? n >= 2 * tileColumns * threads : m < 2 * tileRows * threads
     let extent = splitColumns ? n : m
     let quantum = splitColumns ? tileColumns : tileRows
     let quanta = (extent + quantum - 1) / quantum
