@@ -53,6 +53,13 @@ public func gemm(
         scale(c, ldc: ldc, m: m, n: n, by: beta)
         return
     }
+    // C = A·Bᵀ with few rows and a long shared dimension (a convolution's dW on a one-channel image:
+    // 25 × 32 results, each a sum over 784 pixels): A and B are both contiguous along k, so take the
+    // dot products directly; transposing B into slivers would cost more than the multiplication.
+    if !transposeA && transposeB && k >= 64 && m <= 32 && m * n * k < parallelThreshold {
+        dotProducts(m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        return
+    }
     // Packing a transposed B costs one strided copy per element of B. When B is much larger than
     // A and C (lesson 04's dx = dy·Wᵀ: W is 3136×1024, dy only 100×1024), compute Cᵀ = op(B)ᵀ·op(A)ᵀ
     // instead, where the transposed operand to pack is the small A, and transpose the result.
@@ -83,6 +90,51 @@ public func gemm(
         let last = min(extent, quanta * (piece + 1) / pieces * quantum)
         guard first < last else { return }
         (splitColumns ? problem.columns(first..<last) : problem.rows(first..<last)).runOnThisThread()
+    }
+}
+
+/// C = alpha · A · Bᵀ + beta · C as dot products of rows: C[i, j] = Σ_p A[i, p] · B[j, p].
+/// 3 rows of A × 4 rows of B at a time, in 12 SIMD8 accumulators summed across lanes at the end.
+private func dotProducts(m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                         b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    let vectorEnd = k / 8 * 8
+    for i in stride(from: 0, to: m, by: 3) {
+        let rows = min(3, m - i)
+        // Rows past the end repeat the last one (computed, never stored).
+        let a0 = a + i * lda, a1 = a + min(i + 1, m - 1) * lda, a2 = a + min(i + 2, m - 1) * lda
+        for j in stride(from: 0, to: n, by: 4) {
+            let columns = min(4, n - j)
+            let b0 = b + j * ldb, b1 = b + min(j + 1, n - 1) * ldb
+            let b2 = b + min(j + 2, n - 1) * ldb, b3 = b + min(j + 3, n - 1) * ldb
+            var s00 = SIMD8<Float>(), s01 = SIMD8<Float>(), s02 = SIMD8<Float>(), s03 = SIMD8<Float>()
+            var s10 = SIMD8<Float>(), s11 = SIMD8<Float>(), s12 = SIMD8<Float>(), s13 = SIMD8<Float>()
+            var s20 = SIMD8<Float>(), s21 = SIMD8<Float>(), s22 = SIMD8<Float>(), s23 = SIMD8<Float>()
+            var p = 0
+            while p < vectorEnd {
+                let x0 = load(a0 + p), x1 = load(a1 + p), x2 = load(a2 + p)
+                var y = load(b0 + p)
+                s00 = multiplyAdd(s00, x0, y); s10 = multiplyAdd(s10, x1, y); s20 = multiplyAdd(s20, x2, y)
+                y = load(b1 + p)
+                s01 = multiplyAdd(s01, x0, y); s11 = multiplyAdd(s11, x1, y); s21 = multiplyAdd(s21, x2, y)
+                y = load(b2 + p)
+                s02 = multiplyAdd(s02, x0, y); s12 = multiplyAdd(s12, x1, y); s22 = multiplyAdd(s22, x2, y)
+                y = load(b3 + p)
+                s03 = multiplyAdd(s03, x0, y); s13 = multiplyAdd(s13, x1, y); s23 = multiplyAdd(s23, x2, y)
+                p += 8
+            }
+            // Sum each accumulator's lanes, add the last k mod 8 terms, and store the valid results.
+            @inline(__always) func store(_ r: Int, _ column: Int, _ sum: SIMD8<Float>,
+                                         _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) {
+                guard r < rows, column < columns else { return }
+                var total = sum.sum()
+                for q in vectorEnd..<k { total += x[q] * y[q] }
+                let target = c + (i + r) * ldc + j + column
+                target.pointee = beta == 0 ? alpha * total : alpha * total + beta * target.pointee
+            }
+            store(0, 0, s00, a0, b0); store(0, 1, s01, a0, b1); store(0, 2, s02, a0, b2); store(0, 3, s03, a0, b3)
+            store(1, 0, s10, a1, b0); store(1, 1, s11, a1, b1); store(1, 2, s12, a1, b2); store(1, 3, s13, a1, b3)
+            store(2, 0, s20, a2, b0); store(2, 1, s21, a2, b1); store(2, 2, s22, a2, b2); store(2, 3, s23, a2, b3)
+        }
     }
 }
 
