@@ -110,6 +110,12 @@ struct GEMMTests {
         }
     }
 
+    @Test("a tall A (m ≥ 512, beyond L2) is copied into 6-row tiles")
+    func packedA() {
+        Self.check(607, 50, 341, ta: false, tb: false, beta: 0.5, padding: 2, threads: 1)
+        Self.check(601, 49, 340, ta: true, tb: false, alpha: 2, threads: 2)
+    }
+
     @Test("few rows of A·Bᵀ with a long shared dimension are computed as dot products")
     func dotProducts() {
         Self.check(25, 32, 784, ta: false, tb: true, beta: 1)

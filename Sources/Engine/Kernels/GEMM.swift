@@ -68,8 +68,12 @@ public func gemm(
                            beta: beta, c: c, ldc: ldc, threads: threads)
         return
     }
+    // A is read in place while it fits in L2 (a convolution's filters, a batch of activations).
+    // A tall A that does not (lesson 04's 3136-row operands) is copied into contiguous 6-row tiles,
+    // worth it only when each tile then serves 3 or more 16-column slivers of B.
+    let packA = n >= 3 * tileColumns && m >= 512 && m * k >= 200_000
     let problem = GEMMProblem(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                              a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                              a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, packA: packA)
     let threads = max(1, threads)
     guard threads > 1, m * n * k >= parallelThreshold else {
         problem.runOnThisThread()
@@ -181,6 +185,8 @@ private struct GEMMProblem: @unchecked Sendable {
     var b: UnsafePointer<Float>, ldb: Int
     var beta: Float
     var c: UnsafeMutablePointer<Float>, ldc: Int
+    /// Copy A into 6-row tiles (see `gemm`), or read it in place.
+    var packA: Bool
 
     /// The sub-problem for columns `range` of C.
     func columns(_ range: Range<Int>) -> GEMMProblem {
@@ -207,9 +213,6 @@ private struct GEMMProblem: @unchecked Sendable {
         let panelWidth = min(n, blockColumns)
         let slivers = (panelWidth + tileColumns - 1) / tileColumns
         let depth = min(k, blockDepth)
-        // A is copied into 6-row tiles only when each tile is then used for 3 or more slivers of B:
-        // for narrow C (N = 10) the copy would cost as much as the multiplication.
-        let packA = slivers >= 3
         let packedBCount = slivers * tileColumns * depth
         let packedACount = packA ? (blockRows + tileRows) * depth : 0
         let packed = UnsafeMutableRawPointer.allocate(
@@ -271,16 +274,23 @@ private struct GEMMProblem: @unchecked Sendable {
                 }
                 continue
             }
-            for r in 0..<tileRows {
-                let i = ic + ir + min(r, valid - 1)
-                if transposeA {
-                    var source = a + pc * lda + i
-                    for p in 0..<kc { tile[p * tileRows + r] = source.pointee; source += lda }
-                } else {
-                    // op(A)(i, p) = a[i * lda + p]: one contiguous row
-                    let source = a + i * lda + pc
-                    for p in 0..<kc { tile[p * tileRows + r] = source[p] }
+            if !transposeA {
+                // op(A)(i, p) = a[i * lda + p]: six contiguous rows, read side by side.
+                let row = a + pc
+                let r0 = row + (ic + ir) * lda, r1 = row + (ic + ir + min(1, valid - 1)) * lda
+                let r2 = row + (ic + ir + min(2, valid - 1)) * lda, r3 = row + (ic + ir + min(3, valid - 1)) * lda
+                let r4 = row + (ic + ir + min(4, valid - 1)) * lda, r5 = row + (ic + ir + min(5, valid - 1)) * lda
+                var target = tile
+                for p in 0..<kc {
+                    target[0] = r0[p]; target[1] = r1[p]; target[2] = r2[p]
+                    target[3] = r3[p]; target[4] = r4[p]; target[5] = r5[p]
+                    target += tileRows
                 }
+                continue
+            }
+            for r in 0..<tileRows {
+                var source = a + pc * lda + ic + ir + min(r, valid - 1)
+                for p in 0..<kc { tile[p * tileRows + r] = source.pointee; source += lda }
             }
         }
     }
