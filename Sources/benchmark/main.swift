@@ -11,7 +11,6 @@ if let i = arguments.firstIndex(of: "--threads"), i + 1 < arguments.endIndex, le
     Threads.count = n
 }
 let quick = arguments.contains("--quick")
-if arguments.contains("--probe") { probe(); exit(0) }
 let minimumSeconds = quick ? 0.1 : 0.5
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
