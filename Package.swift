@@ -31,22 +31,39 @@ let lessons = [
     "lesson03-adam",
 ]
 
+// MARK: Exercises (issue 5): the learner's stubs, the reference answers, the grading, `swift run progress`.
+// Exercises stays unoptimized in debug builds: a crash in the learner's code then prints its reason
+// ("Fatal error: Index out of range"), which -O would drop. The grading's own code and the naive
+// Solutions are optimized like the engine, so checks over many seeds stay fast.
+let exerciseProducts: [Product] = [
+    .executable(name: "progress", targets: ["progress"]),
+]
+let exerciseTargets: [Target] = [
+    .target(name: "Exercises", dependencies: ["Engine"], path: "Exercises"),
+    .target(name: "Solutions", dependencies: ["Engine"], path: "Solutions", swiftSettings: engineSettings()),
+    .target(name: "Grading", dependencies: ["Engine"], path: "Sources/Grading", swiftSettings: engineSettings()),
+    .target(name: "LearnerLayers", dependencies: ["Engine", "Exercises", "Grading"], path: "Lessons/LearnerLayers"),
+    .executableTarget(name: "progress", dependencies: ["Grading", "LearnerLayers"], path: "Sources/progress"),
+    // `swift test --filter Exercises` runs exactly this target: the learner's grading.
+    .testTarget(name: "ExercisesTests", dependencies: ["Engine", "Grading", "LearnerLayers"], path: "Tests/ExercisesTests"),
+    // The grading's own tests: Solutions pass, planted bugs fail, stubs ship unstarted. Its name
+    // and every test in it avoid the word that `--filter` selects the learner's grading by.
+    .testTarget(name: "GradingTests", dependencies: ["Engine", "Grading", "Solutions", "LearnerLayers"],
+                path: "Tests/GradingTests"),
+]
+
 let package = Package(
     name: "deep-learning-from-scratch",
     platforms: [.macOS(.v13)],
     products: lessons.map { .executable(name: $0, targets: [$0]) } + [
         .library(name: "Engine", targets: ["Engine"]),
-    ],
+    ] + exerciseProducts,
     targets: [
         // The small core engine: tensors, layers, losses, optimizers, data, and the fast kernels.
         .target(name: "Engine", path: "Sources/Engine", swiftSettings: engineSettings()),
 
-        // The learner's stubs and the reference answers.
-        .target(name: "Exercises", dependencies: ["Engine"], path: "Exercises"),
-        .target(name: "Solutions", dependencies: ["Engine"], path: "Solutions"),
-
         .testTarget(name: "EngineTests", dependencies: ["Engine"], path: "Tests/EngineTests"),
-    ] + lessons.map {
+    ] + exerciseTargets + lessons.map {
         .executableTarget(name: $0, dependencies: ["Engine"], path: "Lessons/\($0)")
     }
 )
