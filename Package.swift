@@ -51,6 +51,10 @@ let exerciseTargets: [Target] = [
     .testTarget(name: "GradingTests", dependencies: ["Engine", "Grading", "Solutions", "LearnerLayers"],
                 path: "Tests/GradingTests"),
 ]
+/// Lessons 01, 04 and 05 take --use-exercises (train with the learner's own layers), through LearnerLayers.
+func lessonDependencies(_ lesson: String) -> [Target.Dependency] {
+    ["lesson01", "lesson04", "lesson05"].contains { lesson.hasPrefix($0) } ? ["Engine", "LearnerLayers"] : ["Engine"]
+}
 
 let package = Package(
     name: "deep-learning-from-scratch",
@@ -64,6 +68,6 @@ let package = Package(
 
         .testTarget(name: "EngineTests", dependencies: ["Engine"], path: "Tests/EngineTests"),
     ] + exerciseTargets + lessons.map {
-        .executableTarget(name: $0, dependencies: ["Engine"], path: "Lessons/\($0)")
+        .executableTarget(name: $0, dependencies: lessonDependencies($0), path: "Lessons/\($0)")
     }
 )
