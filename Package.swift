@@ -29,6 +29,8 @@ let lessons = [
     "lesson01-linear-softmax",
     "lesson02-train-longer",
     "lesson03-adam",
+    "lesson04-convolutions",
+    "lesson05-dropout",
 ]
 
 // MARK: Exercises (issue 5): the learner's stubs, the reference answers, the grading, `swift run progress`.
@@ -61,12 +63,15 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: lessons.map { .executable(name: $0, targets: [$0]) } + [
         .library(name: "Engine", targets: ["Engine"]),
+        .executable(name: "benchmark", targets: ["benchmark"]),
     ] + exerciseProducts,
     targets: [
         // The small core engine: tensors, layers, losses, optimizers, data, and the fast kernels.
         .target(name: "Engine", path: "Sources/Engine", swiftSettings: engineSettings()),
 
         .testTarget(name: "EngineTests", dependencies: ["Engine"], path: "Tests/EngineTests"),
+        // Speed: `swift run -c release benchmark`.
+        .executableTarget(name: "benchmark", dependencies: ["Engine"], path: "Sources/benchmark"),
     ] + exerciseTargets + lessons.map {
         .executableTarget(name: $0, dependencies: lessonDependencies($0), path: "Lessons/\($0)")
     }

@@ -1,34 +1,38 @@
-// Lesson 01: a linear softmax classifier on MNIST. Chapter: book/01-linear-softmax.md
+// Lesson 02: the same linear model, trained 100 times longer. Chapter: book/02-train-longer.md
 //
-// Each 28×28 image is flattened to 784 numbers; one linear layer turns them into 10 scores
-// (one per digit); softmax turns scores into probabilities; cross-entropy measures how wrong
-// they are; SGD nudges the weights downhill. The 2017 TensorFlow tutorial reached 0.9202.
+// 100,000 steps of 100 images is about 180 passes over the 55,000 training images.
+// Watch the validation accuracy: it climbs for a while, then stops. The 2017 tutorial went
+// from 0.9202 to 0.9238: a third of a point for 100x the compute. The model is at its ceiling.
 import Engine
 
 let options = LessonOptions.parse(
-    program: "lesson01-linear-softmax",
-    about: "Lesson 01: a zero-initialized 784→10 linear layer, softmax cross-entropy, plain SGD.",
-    defaults: LessonDefaults(steps: 1_000, batchSize: 100, learningRate: 0.5, logEvery: 100))
+    program: "lesson02-train-longer",
+    about: "Lesson 02: lesson 01's linear softmax model, trained for 100,000 steps.",
+    defaults: LessonDefaults(steps: 100_000, batchSize: 100, learningRate: 0.5, logEvery: 10_000))
 
-let mnist = loadLessonData(options)                       // 55,000 train / 5,000 validation / 10,000 test
+let mnist = loadLessonData(options)
 var batches = BatchSampler(mnist.train, batchSize: options.batchSize, seed: options.seed)
 
-let model = Linear(inputs: 784, outputs: 10)              // W (784, 10) and b (10), all zeros
+let model = Linear(inputs: 784, outputs: 10)              // zero-initialized, as in lesson 01
 let optimizer = SGD(learningRate: options.learningRate)
 let log = TrainingLog(options)
 
 for step in 1...options.steps {
-    let (images, labels) = batches.next()                 // images (100, 784), labels (100)
-    let logits = model.forward(images, mode: .training)   // (100, 10)
+    let (images, labels) = batches.next()
+    let logits = model.forward(images, mode: .training)
     let (loss, dLogits) = softmaxCrossEntropy(logits: logits, labels: labels)
 
     model.zeroGradients()
-    _ = model.backward(dLogits)                           // fills ∂loss/∂W and ∂loss/∂b
-    optimizer.step(model.parameters)                      // W −= 0.5 · ∂loss/∂W, same for b
+    _ = model.backward(dLogits)
+    optimizer.step(model.parameters)
 
     log.record(step: step, loss: loss, accuracy: accuracy(logits: logits, labels: labels))
+    if step % options.logEvery == 0 {                     // the validation set shows the trend the noisy batches hide
+        let validation = evaluate(model, on: mnist.validation)
+        log.say("    epoch \(batches.epoch), validation accuracy \(validation.accuracy.formatted(places: 4))")
+    }
 }
 log.finish()
 
-let test = evaluate(model, on: mnist.test)                // looked at once, at the end
+let test = evaluate(model, on: mnist.test)
 print("test accuracy \(test.accuracy.formatted(places: 4))")

@@ -1,4 +1,4 @@
-// PLACEHOLDER: the data helper replaces this file with IDX + gzip reading, locating, downloading.
+import Foundation
 
 /// The datasets a lesson can train on.
 public enum DatasetName: String, CaseIterable, Sendable {
@@ -34,12 +34,99 @@ public struct DataError: Error, CustomStringConvertible, Sendable {
     public var description: String { message }
 }
 
+/// The four IDX files of MNIST and Fashion-MNIST. Each may be stored raw or gzip-compressed (.gz).
+public enum IDXFile: String, CaseIterable, Sendable {
+    case trainImages = "train-images-idx3-ubyte"
+    case trainLabels = "train-labels-idx1-ubyte"
+    case testImages = "t10k-images-idx3-ubyte"
+    case testLabels = "t10k-labels-idx1-ubyte"
+}
+
 /// Finds, reads and splits a dataset.
 public enum Datasets {
-    /// Loads `name`: from `directory` when given, else (later) the cache, a download, or the
-    /// built-in fallback. `report` receives human-readable progress lines.
-    public static func load(_ name: DatasetName, directory: String?, mirror: String? = nil,
-                            report: (String) -> Void = { _ in }) throws -> DatasetSplits {
-        throw DataError("dataset loading is not written yet")
+    /// Images at the end of the training file held out for validation.
+    public static let validationSize = 5_000
+
+    /// The path of `file` in `directory`: the raw file if present, else the .gz, else nil.
+    public static func locate(_ file: IDXFile, in directory: String) -> String? {
+        let base = (directory as NSString).appendingPathComponent(file.rawValue)
+        for candidate in [base, base + ".gz"] where isRegularFile(candidate) {
+            return candidate
+        }
+        return nil
     }
+
+    /// Reads the four IDX files of `name` from `directory` and splits them 55,000 / 5,000 / 10,000,
+    /// without checking them against the known checksums (`load` does that).
+    public static func read(_ name: DatasetName, from directory: String) throws -> DatasetSplits {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
+            throw DataError("data folder \(directory) does not exist (given by --data-dir or "
+                + "\(LessonOptions.dataDirectoryVariable))")
+        }
+        var paths: [IDXFile: String] = [:]
+        var missing: [String] = []
+        for file in IDXFile.allCases {
+            if let path = locate(file, in: directory) { paths[file] = path } else { missing.append(file.rawValue) }
+        }
+        guard missing.isEmpty else {
+            throw DataError("data folder \(directory) lacks \(missing.joined(separator: ", ")) (raw or .gz); "
+                + "it must hold all four MNIST-format IDX files")
+        }
+        let contents = try decodeInParallel(IDXFile.allCases.map { paths[$0]! })
+        return try splits(name, files: Dictionary(uniqueKeysWithValues: zip(IDXFile.allCases, contents)),
+                          paths: paths, source: directory)
+    }
+
+    /// Builds the splits from the decompressed contents of the four files.
+    static func splits(_ name: DatasetName, files: [IDXFile: [UInt8]], paths: [IDXFile: String],
+                       source: String) throws(DataError) -> DatasetSplits {
+        let training = try IDX.readImageSet(images: (files[.trainImages]!, paths[.trainImages]!),
+                                            labels: (files[.trainLabels]!, paths[.trainLabels]!))
+        let test = try IDX.readImageSet(images: (files[.testImages]!, paths[.testImages]!),
+                                        labels: (files[.testLabels]!, paths[.testLabels]!))
+        return try split(name, training: training, test: test, source: source,
+                         trainingFile: paths[.trainImages]!)
+    }
+
+    /// Holds out the last 5,000 training images for validation.
+    static func split(_ name: DatasetName, training: ImageSet, test: ImageSet, source: String,
+                      trainingFile: String) throws(DataError) -> DatasetSplits {
+        guard training.count > validationSize else {
+            throw DataError("\(trainingFile): \(training.count) training images; more than \(validationSize) are "
+                + "needed (the last \(validationSize) become the validation set)")
+        }
+        let cut = training.count - validationSize
+        return DatasetSplits(name: name, train: training.subset(0..<cut),
+                             validation: training.subset(cut..<training.count), test: test, source: source)
+    }
+
+    /// Reads and decompresses files concurrently (the 47 MB training images dominate).
+    static func decodeInParallel(_ paths: [String]) throws(DataError) -> [[UInt8]] {
+        let results = concurrentMap(paths) { (path) throws(DataError) in try IDX.contents(of: path) }
+        return try results.map { (result) throws(DataError) in try result.get() }
+    }
+
+    /// `body` applied to every item, two or more at a time; one result (or error) per item.
+    static func concurrentMap<T>(_ items: [T], _ body: @escaping @Sendable (T) throws(DataError) -> [UInt8]) -> [Result<[UInt8], DataError>]
+        where T: Sendable {
+        let results = ConcurrentResults(items.count)
+        DispatchQueue.concurrentPerform(iterations: items.count) { i in
+            let outcome = Result { () throws(DataError) in try body(items[i]) }
+            results.lock.withLock { results.values[i] = outcome }
+        }
+        return results.values
+    }
+
+    static func isRegularFile(_ path: String) -> Bool {
+        var isFolder: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && !isFolder.boolValue
+    }
+}
+
+/// Results written by concurrent workers; every access holds `lock`.
+private final class ConcurrentResults: @unchecked Sendable {
+    let lock = NSLock()
+    var values: [Result<[UInt8], DataError>]
+    init(_ n: Int) { values = Array(repeating: .success([]), count: n) }
 }

@@ -37,10 +37,17 @@ public protocol Layer: AnyObject {
     var parameters: [Parameter] { get }
     func forward(_ input: Tensor, mode: Mode) -> Tensor
     func backward(_ outputGradient: Tensor) -> Tensor
+    /// The shape `forward` returns for an input of shape `inputShape` (batch dimension included).
+    /// The default runs an evaluation-mode forward pass on zeros; the engine's layers compute it.
+    func outputShape(for inputShape: [Int]) -> [Int]
 }
 
 extension Layer {
     public var parameters: [Parameter] { [] }
+
+    public func outputShape(for inputShape: [Int]) -> [Int] {
+        forward(Tensor(zeros: inputShape), mode: .evaluation).shape
+    }
 
     /// Clears the gradients of every parameter (call before each backward pass).
     public func zeroGradients() {
@@ -66,5 +73,9 @@ public final class Sequential: Layer {
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
         layers.reversed().reduce(outputGradient) { $1.backward($0) }
+    }
+
+    public func outputShape(for inputShape: [Int]) -> [Int] {
+        layers.reduce(inputShape) { $1.outputShape(for: $0) }
     }
 }

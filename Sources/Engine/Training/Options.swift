@@ -125,7 +125,7 @@ public struct LessonOptions: Sendable {
             switch name {
             case "--steps": options.steps = try integer(name, try value(), 1...100_000_000)
             case "--batch-size": options.batchSize = try integer(name, try value(), 1...100_000)
-            case "--learning-rate": options.learningRate = Float(try number(name, try value(), 0...1_000, open: true))
+            case "--learning-rate": options.learningRate = Float(try number(name, try value(), 0...3e38, open: true))
             case "--seed": options.seed = UInt64(try integer(name, try value(), 0...Int.max))
             case "--log-every": options.logEvery = try integer(name, try value(), 1...100_000_000)
             case "--data-dir": options.dataDirectory = try value()
@@ -168,8 +168,9 @@ public struct LessonOptions: Sendable {
 
     private static func number(_ flag: String, _ text: String, _ range: ClosedRange<Double>, open: Bool = false) throws -> Double {
         guard let x = Double(text), x.isFinite, range.contains(x), !(open && x == range.lowerBound) else {
-            let bound = open ? "greater than \(range.lowerBound)" : "from \(range.lowerBound)"
-            throw UsageError(message: "\(flag) expects a number \(bound) up to \(range.upperBound); got '\(text)'")
+            let lower = open ? "greater than \(range.lowerBound.formatted())" : "from \(range.lowerBound.formatted())"
+            let upper = range.upperBound >= 1e30 ? "" : " up to \(range.upperBound.formatted())"
+            throw UsageError(message: "\(flag) expects a number \(lower)\(upper); got '\(text)'")
         }
         return x
     }

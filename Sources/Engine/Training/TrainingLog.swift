@@ -30,6 +30,11 @@ public final class TrainingLog {
     public func record(step: Int, loss: Float, accuracy: Float) {
         guard loss.isFinite else { diverged(step: step, loss: loss) }
         stepsDone = step
+        if step == 1 {
+            // The sanity check of chapter 1: a model that knows nothing spreads its bets evenly
+            // over the 10 classes and scores −log(1/10) = ln 10 ≈ 2.3026.
+            say("step 1, loss \(loss.formatted(places: 4)) (a model that knows nothing scores ln 10 = 2.3026)")
+        }
         if step % logEvery == 0 {
             say("step \(step), training accuracy \(format(accuracy))")
         }

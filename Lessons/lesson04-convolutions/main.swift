@@ -1,0 +1,56 @@
+// Lesson 04: convolutions. Chapter: book/04-convolutions.md
+//
+// The linear model of lessons 01–03 sat at its ceiling near 0.92 whatever the compute or the
+// optimizer. A convolutional network moves the ceiling: small filters slid over the image, shared
+// at every position, stacked with pooling so later layers see larger regions. The 2017 tutorial's
+// network reached 0.9725 after 1,000 steps and 0.9898 after 10,000.
+// `--model simplecnn` trains the SimpleCNN write-up's smaller network for 10 epochs instead.
+import Engine
+
+let program = "lesson04-convolutions"
+let about = "Lesson 04: the 2017 tutorial's convolutional network (or --model simplecnn) with Adam."
+let modelFlag = Flag("--model", .choice(["tutorial", "simplecnn"]), default: "tutorial",
+                     help: "tutorial: the 2017 CNN; simplecnn: the SimpleCNN, 10 epochs of batch 64, Adam 1e-3 halved after epoch 5")
+var options = LessonOptions.parse(program: program, about: about,
+    defaults: LessonDefaults(steps: 1_000, batchSize: 100, learningRate: 1e-4, logEvery: 100), extraFlags: [modelFlag])
+let simpleCNN = options.value("--model") == "simplecnn"
+if simpleCNN {   // 10 epochs of 55,000 / 64 = 859 batches
+    options = LessonOptions.parse(program: program, about: about,
+        defaults: LessonDefaults(steps: 8_590, batchSize: 64, learningRate: 1e-3, logEvery: 859), extraFlags: [modelFlag])
+}
+
+let mnist = loadLessonData(options)
+var batches = BatchSampler(mnist.train, batchSize: options.batchSize, seed: options.seed)
+
+let model = simpleCNN ? Models.simpleCNN(seed: options.seed) : Models.tutorialCNN(seed: options.seed)
+print(model.summary(inputShape: [784]))                   // each layer's output shape and parameter count
+
+let optimizer = Adam(learningRate: options.learningRate)
+let schedule = StepSchedule(initial: options.learningRate, every: 5, factor: 0.5)   // SimpleCNN only
+let stepsPerEpoch = mnist.train.count / options.batchSize
+let log = TrainingLog(options)
+
+for step in 1...options.steps {
+    let (images, labels) = batches.next()                 // (B, 784); the model views them as (B, 1, 28, 28)
+    let logits = model.forward(images, mode: .training)   // (B, 10)
+    let (loss, dLogits) = softmaxCrossEntropy(logits: logits, labels: labels)
+
+    model.zeroGradients()
+    _ = model.backward(dLogits)
+    optimizer.step(model.parameters)
+
+    log.record(step: step, loss: loss, accuracy: accuracy(logits: logits, labels: labels))
+    if simpleCNN && step % stepsPerEpoch == 0 {           // the write-up reports test accuracy after every epoch
+        let epoch = step / stepsPerEpoch
+        let test = evaluate(model, on: mnist.test, batchSize: 500)
+        log.say("    epoch \(epoch), learning rate \(optimizer.learningRate), test accuracy \(test.accuracy.formatted(places: 4)), test loss \(test.loss.formatted(places: 4))")
+        optimizer.learningRate = schedule.learningRate(epoch: epoch)
+    } else if !simpleCNN && step % 1_000 == 0 {
+        let validation = evaluate(model, on: mnist.validation, batchSize: 500)
+        log.say("    epoch \(batches.epoch), validation accuracy \(validation.accuracy.formatted(places: 4))")
+    }
+}
+log.finish()
+
+let test = evaluate(model, on: mnist.test, batchSize: 500)  // looked at once, at the end
+print("test accuracy \(test.accuracy.formatted(places: 4))")

@@ -1,0 +1,218 @@
+// 2-D convolution over NCHW batches, as im2col + GEMM, one image per thread.
+//
+// For one image, im2col lays every receptive field out as a column:
+//
+//   columns is (Cin·K·K, Ho·Wo):  columns[(c·K + ky)·K + kx][oy·Wo + ox] = x[c][oy·S − P + ky][ox·S − P + kx]
+//                                   (0 where that falls in the padding)
+//
+// and the convolution becomes one matrix product with the filters W, seen as (Cout, Cin·K·K):
+//
+//   forward    out  (Cout, Ho·Wo)     = W · columns + b
+//   backward   dW   (Cout, Cin·K·K)  += dout · columnsᵀ
+//              db   (Cout)           += dout summed over pixels
+//              dcolumns (Cin·K·K, Ho·Wo) = Wᵀ · dout, then col2im adds each entry back onto
+//                                          the input pixel it was copied from
+//
+// The batch is split across threads (each with its own columns buffer and, in backward, its own
+// dW and db that are summed at the end), and every GEMM inside runs on its thread alone: no
+// synchronization per image, and each image's columns (627 KB for lesson 04's second layer) stay
+// in that core's L2 cache. Readable reference loops are in the tests (and in Solutions/).
+
+/// The sizes of a 2-D convolution over a batch of NCHW images (square kernel, same stride and
+/// padding in both directions).
+public struct ConvolutionShape: Sendable, Equatable {
+    public var batch: Int
+    public var inputChannels: Int
+    public var inputHeight: Int
+    public var inputWidth: Int
+    public var outputChannels: Int
+    public var kernelSize: Int
+    public var stride: Int
+    public var padding: Int
+
+    public init(batch: Int, inputChannels: Int, inputHeight: Int, inputWidth: Int,
+                outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0) {
+        self.batch = batch
+        self.inputChannels = inputChannels
+        self.inputHeight = inputHeight
+        self.inputWidth = inputWidth
+        self.outputChannels = outputChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+    }
+
+    /// (H − K + 2P) / S + 1
+    public var outputHeight: Int { (inputHeight - kernelSize + 2 * padding) / stride + 1 }
+    /// (W − K + 2P) / S + 1
+    public var outputWidth: Int { (inputWidth - kernelSize + 2 * padding) / stride + 1 }
+
+    /// Cin·K·K: the length of one receptive field, the rows of the im2col matrix.
+    var patchSize: Int { inputChannels * kernelSize * kernelSize }
+    /// Ho·Wo: the output pixels, the columns of the im2col matrix.
+    var outputPixels: Int { outputHeight * outputWidth }
+    var inputImageSize: Int { inputChannels * inputHeight * inputWidth }
+    var outputImageSize: Int { outputChannels * outputPixels }
+}
+
+/// out = conv(x, W) + b.
+///
+///   input  is (N, Cin, H, W)          weight is (Cout, Cin, K, K)      bias is (Cout)
+///   output is (N, Cout, Ho, Wo), fully overwritten
+public func convolutionForward(_ shape: ConvolutionShape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                               bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    let s = shape
+    let q = s.patchSize, p = s.outputPixels
+    let pointers = ConvolutionPointers(input: input, weight: weight, bias: bias, output: output)
+    let pieces = min(s.batch, Threads.count * 4)
+    let gemmThreads = pieces == 1 ? Threads.count : 1   // a single image: let the GEMM use the threads
+    parallelFor(pieces) { piece in
+        let columns = UnsafeMutablePointer<Float>.allocate(capacity: q * p)
+        defer { columns.deallocate() }
+        for n in (s.batch * piece / pieces)..<(s.batch * (piece + 1) / pieces) {
+            im2col(s, image: pointers.input + n * s.inputImageSize, into: columns)
+            let out = pointers.output + n * s.outputImageSize                 // (Cout, Ho·Wo)
+            for co in 0..<s.outputChannels { (out + co * p).update(repeating: pointers.bias[co], count: p) }
+            gemm(transposeA: false, transposeB: false, m: s.outputChannels, n: p, k: q, alpha: 1,
+                 a: pointers.weight, lda: q, b: columns, ldb: p, beta: 1, c: out, ldc: p, threads: gemmThreads)
+        }
+    }
+}
+
+/// The backward pass of `convolutionForward`.
+///
+///   outputGradient is (N, Cout, Ho, Wo)
+///   weightGradient (Cout, Cin, K, K) and biasGradient (Cout) are ADDED to
+///   inputGradient (N, Cin, H, W) is overwritten; pass nil when nobody needs it (the first layer)
+public func convolutionBackward(_ shape: ConvolutionShape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
+                                weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>) {
+    let s = shape
+    let q = s.patchSize, p = s.outputPixels, cout = s.outputChannels
+    let pieces = min(s.batch, Threads.count * 2)
+    let gemmThreads = pieces == 1 ? Threads.count : 1
+    // Each piece sums its images' dW (Cout·Q) and db (Cout) here; they are added up at the end.
+    let partialSize = cout * q + cout
+    let partials = UnsafeMutablePointer<Float>.allocate(capacity: pieces * partialSize)
+    defer { partials.deallocate() }
+    let pointers = ConvolutionBackwardPointers(input: input, weight: weight, outputGradient: outputGradient,
+                                               inputGradient: inputGradient, partials: partials)
+    parallelFor(pieces) { piece in
+        let dW = pointers.partials + piece * partialSize, db = dW + cout * q
+        db.update(repeating: 0, count: cout)
+        let columns = UnsafeMutablePointer<Float>.allocate(capacity: q * p)
+        defer { columns.deallocate() }
+        let first = s.batch * piece / pieces
+        for n in first..<(s.batch * (piece + 1) / pieces) {
+            let dout = pointers.outputGradient + n * s.outputImageSize        // (Cout, Ho·Wo)
+            im2col(s, image: pointers.input + n * s.inputImageSize, into: columns)
+            // dW += dout · columnsᵀ   (Cout, Q)
+            gemm(transposeA: false, transposeB: true, m: cout, n: q, k: p, alpha: 1,
+                 a: dout, lda: p, b: columns, ldb: p, beta: n == first ? 0 : 1, c: dW, ldc: q, threads: gemmThreads)
+            // db += Σ_pixels dout
+            for co in 0..<cout { db[co] += sum(dout + co * p, count: p) }
+            if let dx = pointers.inputGradient {
+                // dcolumns = Wᵀ · dout   (Q, Ho·Wo), reusing the columns buffer; then fold back onto the pixels.
+                gemm(transposeA: true, transposeB: false, m: q, n: p, k: cout, alpha: 1,
+                     a: pointers.weight, lda: q, b: dout, ldb: p, beta: 0, c: columns, ldc: p, threads: gemmThreads)
+                let image = dx + n * s.inputImageSize
+                image.update(repeating: 0, count: s.inputImageSize)
+                col2im(s, columns: columns, addingInto: image)
+            }
+        }
+    }
+    for piece in 0..<pieces {
+        let partial = partials + piece * partialSize
+        for i in 0..<(cout * q) { weightGradient[i] += partial[i] }
+        for co in 0..<cout { biasGradient[co] += partial[cout * q + co] }
+    }
+}
+
+private struct ConvolutionPointers: @unchecked Sendable {
+    let input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>
+    let output: UnsafeMutablePointer<Float>
+}
+
+private struct ConvolutionBackwardPointers: @unchecked Sendable {
+    let input: UnsafePointer<Float>, weight: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>
+    let inputGradient: UnsafeMutablePointer<Float>?
+    let partials: UnsafeMutablePointer<Float>
+}
+
+/// The output columns ox in first..<end whose input column ox·S + offset lies inside 0..<width.
+@inline(__always)
+private func insideRange(offset: Int, stride: Int, outputs: Int, width: Int) -> (first: Int, end: Int) {
+    let first = offset >= 0 ? 0 : (-offset + stride - 1) / stride
+    let end = offset >= width ? 0 : min(outputs, (width - 1 - offset) / stride + 1)
+    return (min(first, end), end)
+}
+
+/// columns[(c·K + ky)·K + kx][oy·Wo + ox] = x[c][oy·S − P + ky][ox·S − P + kx], 0 in the padding.
+private func im2col(_ s: ConvolutionShape, image x: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>) {
+    transfer(s, image: UnsafeMutablePointer(mutating: x), columns: columns, toColumns: true)
+}
+
+/// The adjoint of im2col: x[c][oy·S − P + ky][ox·S − P + kx] += columns[(c·K + ky)·K + kx][oy·Wo + ox].
+private func col2im(_ s: ConvolutionShape, columns: UnsafePointer<Float>, addingInto x: UnsafeMutablePointer<Float>) {
+    transfer(s, image: x, columns: UnsafeMutablePointer(mutating: columns), toColumns: false)
+}
+
+/// Walks every (input channel, kernel row, kernel column, output row) run of the im2col matrix once:
+/// copies image → columns (zeros in the padding) when `toColumns`, else adds columns → image.
+@inline(__always)
+private func transfer(_ s: ConvolutionShape, image x: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>,
+                      toColumns: Bool) {
+    let k = s.kernelSize, stride = s.stride, pad = s.padding
+    let h = s.inputHeight, w = s.inputWidth, ho = s.outputHeight, wo = s.outputWidth
+    var row = columns
+    for c in 0..<s.inputChannels {
+        let plane = x + c * h * w
+        for ky in 0..<k {
+            for kx in 0..<k {
+                // Output columns first..<end read inside the image; the rest read padding.
+                let (first, end) = insideRange(offset: kx - pad, stride: stride, outputs: wo, width: w)
+                for oy in 0..<ho {
+                    let run = row + oy * wo
+                    let iy = oy * stride - pad + ky
+                    let inside = iy >= 0 && iy < h
+                    let pixels = plane + iy * w + (kx - pad)   // pixels[ox·S] is the pixel under output ox
+                    if toColumns {
+                        guard inside else {
+                            run.update(repeating: 0, count: wo)
+                            continue
+                        }
+                        for ox in 0..<first { run[ox] = 0 }
+                        if stride == 1 {
+                            (run + first).update(from: pixels + first, count: end - first)
+                        } else {
+                            for ox in first..<end { run[ox] = pixels[ox * stride] }
+                        }
+                        for ox in end..<wo { run[ox] = 0 }
+                    } else if inside {
+                        if stride == 1 {
+                            for ox in first..<end { pixels[ox] += run[ox] }
+                        } else {
+                            for ox in first..<end { pixels[ox * stride] += run[ox] }
+                        }
+                    }
+                }
+                row += ho * wo
+            }
+        }
+    }
+}
+
+/// Σ x[0..<count], with eight independent SIMD accumulators' worth of lanes.
+@inline(__always)
+private func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+    var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
+    var i = 0
+    while i + 16 <= count {
+        acc0 += UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+        acc1 += UnsafeRawPointer(x + i + 8).loadUnaligned(as: SIMD8<Float>.self)
+        i += 16
+    }
+    var total = (acc0 + acc1).sum()
+    while i < count { total += x[i]; i += 1 }
+    return total
+}

@@ -1,0 +1,103 @@
+// Max-pooling over NCHW batches: each output is the largest input in its size × size window.
+// Forward remembers where each maximum was (its index in the input plane), so backward can
+// send each output gradient to that one input and nowhere else.
+
+/// The sizes of a max-pooling over a batch of NCHW images (no padding).
+public struct PoolingShape: Sendable, Equatable {
+    public var batch: Int
+    public var channels: Int
+    public var inputHeight: Int
+    public var inputWidth: Int
+    public var size: Int
+    public var stride: Int
+
+    public init(batch: Int, channels: Int, inputHeight: Int, inputWidth: Int, size: Int, stride: Int) {
+        self.batch = batch
+        self.channels = channels
+        self.inputHeight = inputHeight
+        self.inputWidth = inputWidth
+        self.size = size
+        self.stride = stride
+    }
+
+    /// (H − size) / stride + 1: a window that would hang over the edge is dropped.
+    public var outputHeight: Int { (inputHeight - size) / stride + 1 }
+    public var outputWidth: Int { (inputWidth - size) / stride + 1 }
+    var planes: Int { batch * channels }
+}
+
+/// Planes are split across threads when there are at least this many input values.
+private let parallelThreshold = 200_000
+
+/// output[n, c, oy, ox] = max of input[n, c, oy·S ..< oy·S + size, ox·S ..< ox·S + size];
+/// argmax receives the position (iy·W + ix) of that maximum within its input plane.
+///   input is (N, C, H, W); output and argmax are (N, C, Ho, Wo)
+public func maxPoolForward(_ shape: PoolingShape, input: UnsafePointer<Float>,
+                           output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>) {
+    let s = shape
+    let pointers = PoolingPointers(input: input, output: output, argmax: argmax)
+    forEachPlane(s) { plane in
+        let h = s.inputHeight, w = s.inputWidth, ho = s.outputHeight, wo = s.outputWidth
+        let x = pointers.input + plane * h * w
+        let out = pointers.output + plane * ho * wo, arg = pointers.argmax + plane * ho * wo
+        if s.size == 2 && s.stride == 2 {
+            // The common case: compare two rows pairwise.
+            for oy in 0..<ho {
+                let top = 2 * oy * w, bottom = top + w
+                for ox in 0..<wo {
+                    var best = top + 2 * ox
+                    if x[top + 2 * ox + 1] > x[best] { best = top + 2 * ox + 1 }
+                    if x[bottom + 2 * ox] > x[best] { best = bottom + 2 * ox }
+                    if x[bottom + 2 * ox + 1] > x[best] { best = bottom + 2 * ox + 1 }
+                    out[oy * wo + ox] = x[best]
+                    arg[oy * wo + ox] = Int32(best)
+                }
+            }
+            return
+        }
+        for oy in 0..<ho {
+            for ox in 0..<wo {
+                var best = oy * s.stride * w + ox * s.stride
+                for dy in 0..<s.size {
+                    let row = (oy * s.stride + dy) * w + ox * s.stride
+                    for dx in 0..<s.size where x[row + dx] > x[best] { best = row + dx }
+                }
+                out[oy * wo + ox] = x[best]
+                arg[oy * wo + ox] = Int32(best)
+            }
+        }
+    }
+}
+
+/// inputGradient (N, C, H, W) is overwritten: zero everywhere except at each window's maximum,
+/// which receives that window's output gradient (summed, where windows overlap).
+public func maxPoolBackward(_ shape: PoolingShape, outputGradient: UnsafePointer<Float>,
+                            argmax: UnsafePointer<Int32>, inputGradient: UnsafeMutablePointer<Float>) {
+    let s = shape
+    let pointers = PoolingBackwardPointers(outputGradient: outputGradient, argmax: argmax, inputGradient: inputGradient)
+    forEachPlane(s) { plane in
+        let inputSize = s.inputHeight * s.inputWidth, outputSize = s.outputHeight * s.outputWidth
+        let dx = pointers.inputGradient + plane * inputSize
+        let dout = pointers.outputGradient + plane * outputSize, arg = pointers.argmax + plane * outputSize
+        dx.update(repeating: 0, count: inputSize)
+        for i in 0..<outputSize { dx[Int(arg[i])] += dout[i] }
+    }
+}
+
+private struct PoolingPointers: @unchecked Sendable {
+    let input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>
+}
+
+private struct PoolingBackwardPointers: @unchecked Sendable {
+    let outputGradient: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, inputGradient: UnsafeMutablePointer<Float>
+}
+
+/// Runs `body` for every (image, channel) plane, split across threads when the batch is large.
+@inline(__always)
+private func forEachPlane(_ s: PoolingShape, _ body: @Sendable (Int) -> Void) {
+    let planes = s.planes
+    let pieces = planes * s.inputHeight * s.inputWidth >= parallelThreshold ? min(planes, Threads.count * 2) : 1
+    parallelFor(pieces) { piece in
+        for plane in (planes * piece / pieces)..<(planes * (piece + 1) / pieces) { body(plane) }
+    }
+}

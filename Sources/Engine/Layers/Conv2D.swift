@@ -1,0 +1,147 @@
+/// How much zero padding a convolution adds on each side of the image.
+public enum Padding: Sendable, Equatable, ExpressibleByIntegerLiteral {
+    /// No padding: each side of the output shrinks by K − 1.
+    case valid
+    /// P = (K − 1) / 2: at stride 1 the output keeps the input's height and width (odd K).
+    case same
+    /// P pixels of zeros on every side.
+    case explicit(Int)
+
+    public init(integerLiteral value: Int) { self = .explicit(value) }
+
+    /// The padding P for a kernel of size K.
+    public func amount(kernelSize: Int) -> Int {
+        switch self {
+        case .valid: 0
+        case .same: (kernelSize - 1) / 2
+        case .explicit(let p): p
+        }
+    }
+}
+
+/// A 2-D convolution: Cout filters, each Cin × K × K, slid over the image with a stride.
+///
+///   x   is (N, Cin, H, W)
+///   W   is (Cout, Cin, K, K)    every filter spans the full input depth
+///   b   is (Cout)               one bias per filter
+///   out is (N, Cout, Ho, Wo)    Ho = (H − K + 2P) / S + 1, likewise Wo
+///
+///   out[n, co, oy, ox] = b[co] + Σ_{ci, ky, kx} W[co, ci, ky, kx] · x[n, ci, oy·S − P + ky, ox·S − P + kx]
+///
+/// The same K·K·Cin weights are used at every position (weight sharing), so a shifted input gives
+/// a shifted output (translation equivariance). The work is done by im2col + GEMM in
+/// Kernels/Convolution.swift.
+public final class Conv2D: Layer {
+    public let weight: Parameter
+    public let bias: Parameter
+    public let stride: Int
+    public let padding: Int
+    private var input: Tensor?   // cached by forward for backward
+
+    public var inputChannels: Int { weight.value.shape[1] }
+    public var outputChannels: Int { weight.value.shape[0] }
+    public var kernelSize: Int { weight.value.shape[2] }
+
+    /// A convolution with the given filters (Cout, Cin, K, K) and biases (Cout).
+    public init(weight: Tensor, bias: Tensor, stride: Int = 1, padding: Int = 0) {
+        guard weight.rank == 4, weight.shape[2] == weight.shape[3], bias.shape == [weight.shape[0]],
+              weight.shape.allSatisfy({ $0 > 0 }) else {
+            fatalError("Conv2D: weight must be (Cout, Cin, K, K) with a square K×K kernel and bias (Cout); got \(weight.shape) and \(bias.shape)")
+        }
+        guard stride >= 1, padding >= 0 else {
+            fatalError("Conv2D: stride must be at least 1 and padding at least 0; got stride \(stride), padding \(padding)")
+        }
+        self.weight = Parameter("weight", weight)
+        self.bias = Parameter("bias", bias)
+        self.stride = stride
+        self.padding = padding
+    }
+
+    /// A convolution with freshly initialized filters. fan-in is Cin·K·K, fan-out Cout·K·K.
+    public convenience init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1,
+                            padding: Padding = .valid, weights: Initializer = .kaimingNormal,
+                            biases: Initializer = .zeros, rng: inout RandomSource) {
+        let fanIn = inputChannels * kernelSize * kernelSize, fanOut = outputChannels * kernelSize * kernelSize
+        self.init(weight: weights.tensor([outputChannels, inputChannels, kernelSize, kernelSize],
+                                         fanIn: fanIn, fanOut: fanOut, rng: &rng),
+                  bias: biases.tensor([outputChannels], fanIn: fanIn, fanOut: fanOut, rng: &rng),
+                  stride: stride, padding: padding.amount(kernelSize: kernelSize))
+    }
+
+    public var name: String {
+        "conv \(kernelSize)×\(kernelSize) \(inputChannels)→\(outputChannels)"
+            + (stride == 1 ? "" : " stride \(stride)") + (padding == 0 ? "" : " pad \(padding)")
+    }
+    public var parameters: [Parameter] { [weight, bias] }
+
+    /// The kernel's view of an input of `shape`; stops with a message naming the layer and the
+    /// shapes when the input does not fit.
+    private func convolutionShape(for shape: [Int]) -> ConvolutionShape {
+        guard shape.count == 4, shape[1] == inputChannels else {
+            fatalError("\(name): expected input (N, \(inputChannels), H, W), got \(shape)")
+        }
+        let s = ConvolutionShape(batch: shape[0], inputChannels: shape[1], inputHeight: shape[2], inputWidth: shape[3],
+                                 outputChannels: outputChannels, kernelSize: kernelSize, stride: stride, padding: padding)
+        guard shape[2] + 2 * padding >= kernelSize, shape[3] + 2 * padding >= kernelSize else {
+            fatalError("\(name): the \(kernelSize)×\(kernelSize) kernel does not fit in the \(shape[2])×\(shape[3]) input "
+                + "with padding \(padding) (input \(shape)); output size (W − K + 2P)/S + 1 would be below 1")
+        }
+        return s
+    }
+
+    public func outputShape(for inputShape: [Int]) -> [Int] {
+        let s = convolutionShape(for: inputShape)
+        return [s.batch, s.outputChannels, s.outputHeight, s.outputWidth]
+    }
+
+    public func forward(_ x: Tensor, mode: Mode) -> Tensor {
+        let s = convolutionShape(for: x.shape)
+        input = mode == .training ? x : nil
+        return Tensor(uninitializedShape: [s.batch, s.outputChannels, s.outputHeight, s.outputWidth]) { out in
+            x.scalars.withUnsafeBufferPointer { x in
+                weight.value.scalars.withUnsafeBufferPointer { w in
+                    bias.value.scalars.withUnsafeBufferPointer { b in
+                        convolutionForward(s, input: x.baseAddress!, weight: w.baseAddress!, bias: b.baseAddress!,
+                                           output: out.baseAddress!)
+                    }
+                }
+            }
+        }
+    }
+
+    public func backward(_ dout: Tensor) -> Tensor {
+        guard let x = input else { fatalError("\(name): backward called without a training-mode forward pass") }
+        let s = convolutionShape(for: x.shape)
+        guard dout.shape == [s.batch, s.outputChannels, s.outputHeight, s.outputWidth] else {
+            fatalError("\(name): expected output gradient \([s.batch, s.outputChannels, s.outputHeight, s.outputWidth]), got \(dout.shape)")
+        }
+        return Tensor(uninitializedShape: x.shape) { dx in
+            x.scalars.withUnsafeBufferPointer { x in
+                weight.value.scalars.withUnsafeBufferPointer { w in
+                    dout.scalars.withUnsafeBufferPointer { dy in
+                        weight.gradient.scalars.withUnsafeMutableBufferPointer { dw in
+                            bias.gradient.scalars.withUnsafeMutableBufferPointer { db in
+                                convolutionBackward(s, input: x.baseAddress!, weight: w.baseAddress!,
+                                                    outputGradient: dy.baseAddress!, inputGradient: dx.baseAddress!,
+                                                    weightGradient: dw.baseAddress!, biasGradient: db.baseAddress!)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// A tensor whose elements `initialize` writes, every one of them, without zeroing them first
+    /// (the kernels overwrite their outputs completely).
+    init(uninitializedShape shape: [Int], _ initialize: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        let count = shape.reduce(1, *)
+        let scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initializedCount in
+            if count > 0 { initialize(buffer) }
+            initializedCount = count
+        }
+        self.init(shape: shape, scalars: scalars)
+    }
+}

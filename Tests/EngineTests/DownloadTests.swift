@@ -1,0 +1,198 @@
+import Foundation
+import Testing
+@testable import Engine
+
+/// The downloader against a loopback HTTP server (DownloadTestServer.swift) serving the real MNIST
+/// files: never the internet, never the user's real cache (every test gets a temporary one).
+@Suite("Download, verify and cache", .serialized, .enabled(if: TestData.hasMNIST, TestData.noMNISTReason))
+struct DownloadTests {
+    /// Everything a test needs: a server, a temporary cache, and the lines the loader reported.
+    final class Fixture: @unchecked Sendable {
+        let server: LocalHTTPServer
+        let cache: String
+        var lines: [String] = []
+
+        init(_ behavior: LocalHTTPServer.Behavior = .normal) throws {
+            server = try LocalHTTPServer(serving: TestData.mnistDirectory!, behavior: behavior)
+            cache = try TestData.makeTemporaryDirectory("dlfs-cache")
+        }
+
+        deinit {
+            server.stop()
+            TestData.remove(cache)
+        }
+
+        var folder: String { "\(cache)/mnist" }
+
+        func load(mirror: String? = nil, fallback: Bool = false, environment: [String: String] = [:]) throws -> DatasetSplits {
+            try Datasets.load(.mnist, directory: nil, mirror: mirror ?? server.url, cacheDirectory: cache,
+                              environment: environment, useSystemFolders: false, fallbackToSynthetic: fallback,
+                              liveProgress: false) { self.lines.append($0) }
+        }
+    }
+
+    @Test func goodDownloadLandsInCacheAndVerifies() throws {
+        let fixture = try Fixture()
+        let mnist = try fixture.load()
+        #expect(mnist.name == .mnist)
+        #expect(mnist.train.count == 55_000 && mnist.validation.count == 5_000 && mnist.test.count == 10_000)
+        #expect(mnist.source == "downloaded to \(fixture.folder)")
+        #expect(fixture.server.requests.sorted() == IDXFile.allCases.map { $0.rawValue + ".gz" }.sorted())
+        // The cache holds exactly the four files, byte for byte what was served, and no partial download.
+        #expect(TestData.files(in: fixture.cache) == IDXFile.allCases.map { "mnist/\($0.rawValue).gz" }.sorted())
+        for file in IDXFile.allCases {
+            let cached = try Data(contentsOf: URL(fileURLWithPath: "\(fixture.folder)/\(file.rawValue).gz"))
+            #expect(cached == Data(try TestData.mnistFile(file)))
+        }
+        // Piped (not live) progress: a start line and a verified line per file.
+        #expect(fixture.lines.filter { $0.hasPrefix("downloading ") }.count == 4)
+        #expect(fixture.lines.filter { $0.hasSuffix("verified (SHA-256)") }.count == 4)
+    }
+
+    @Test func secondRunUsesTheCacheWithoutContactingTheServer() throws {
+        let fixture = try Fixture()
+        _ = try fixture.load()
+        #expect(fixture.server.requests.count == 4)
+        let again = try fixture.load()
+        #expect(fixture.server.requests.count == 4)   // no new request
+        #expect(again.source == "cached in \(fixture.folder)")
+        #expect(again.test.count == 10_000)
+        // Even with the server gone, the cache suffices.
+        fixture.server.stop()
+        #expect(try fixture.load().train.count == 55_000)
+    }
+
+    @Test func corruptedFileIsRefusedAndNotCached() throws {
+        let fixture = try Fixture(.corrupt("train-labels-idx1-ubyte.gz"))
+        let error = #expect(throws: DataError.self) { try fixture.load() }
+        #expect(error?.message.contains("train-labels-idx1-ubyte.gz: refused: the downloaded file: corrupt gzip data") == true)
+        #expect(!TestData.files(in: fixture.cache).contains { $0.contains("train-labels") })
+        #expect(!TestData.files(in: fixture.cache).contains { $0.contains("partial") })
+    }
+
+    @Test func fileWithWrongContentIsRefusedNamingBothChecksums() throws {
+        // A perfectly valid gzip file, but the wrong data: only the SHA-256 can tell.
+        let fixture = try Fixture(.substitute("t10k-labels-idx1-ubyte.gz", with: "train-labels-idx1-ubyte.gz"))
+        let error = #expect(throws: DataError.self) { try fixture.load() }
+        let message = error?.message ?? ""
+        #expect(message.contains("checksum mismatch"))
+        #expect(message.contains("65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"))   // what arrived
+        #expect(message.contains("ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"))   // what was expected
+        #expect(!TestData.files(in: fixture.cache).contains { $0.contains("t10k-labels") || $0.contains("partial") })
+    }
+
+    @Test func serverClosingMidFileLeavesNothingBehind() throws {
+        let fixture = try Fixture(.closeMidway("train-images-idx3-ubyte.gz"))
+        let error = #expect(throws: DataError.self) { try fixture.load() }
+        #expect(error?.message.contains("train-images-idx3-ubyte.gz") == true)
+        #expect(fixture.lines.contains { $0.hasPrefix("  train-images-idx3-ubyte.gz:") && $0.contains("failed:") })
+        #expect(TestData.files(in: fixture.cache).isEmpty)
+    }
+
+    @Test func cachedFileFailingItsChecksumIsReportedAndFetchedAgain() throws {
+        let fixture = try Fixture()
+        _ = try fixture.load()
+        // Damage one cached file (still a valid gzip, wrong content): the next run notices and refetches it.
+        let damaged = "\(fixture.folder)/t10k-labels-idx1-ubyte.gz"
+        let wrong = [UInt8](repeating: 1, count: 10_008)
+        try TestData.write(DeflateEncoder.gzip(DeflateEncoder.stored(wrong), of: wrong), to: damaged)
+        fixture.lines = []
+        let mnist = try fixture.load()
+        #expect(mnist.test.count == 10_000)
+        #expect(fixture.server.requests.suffix(1) == ["t10k-labels-idx1-ubyte.gz"])
+        #expect(fixture.server.requests.count == 5)
+        #expect(fixture.lines.contains { $0.contains("fails its check") && $0.contains("checksum mismatch") })
+        #expect(try Data(contentsOf: URL(fileURLWithPath: damaged)) == Data(try TestData.mnistFile(.testLabels)))
+    }
+
+    @Test func unreachableMirrorFallsBackToSyntheticDigitsWithABanner() throws {
+        let fixture = try Fixture()
+        let deadMirror = fixture.server.url
+        fixture.server.stop()   // nothing listens there any more: connection refused
+        let data = try fixture.load(mirror: deadMirror, fallback: true)
+        #expect(data.name == .synthetic)
+        #expect(data.train.count == 55_000 && data.validation.count == 5_000 && data.test.count == 10_000)
+        #expect(fixture.lines.contains { $0.contains("SYNTHETIC DIGITS") && $0.contains("--data-dir") })
+        #expect(TestData.files(in: fixture.cache).isEmpty)
+        // Without the fallback, the error says where data was looked for and how to provide it.
+        let error = #expect(throws: DataError.self) { try fixture.load(mirror: deadMirror) }
+        #expect(error?.message.contains("Looked in:") == true)
+        #expect(error?.message.contains(deadMirror) == true)
+    }
+
+    @Test func mirrorFromTheEnvironment() throws {
+        let fixture = try Fixture()
+        let mnist = try Datasets.load(.mnist, directory: nil, cacheDirectory: fixture.cache,
+                                      environment: [Datasets.mirrorVariable: fixture.server.url],
+                                      useSystemFolders: false, fallbackToSynthetic: false, liveProgress: false)
+        #expect(mnist.train.count == 55_000)
+        #expect(fixture.server.requests.count == 4)
+    }
+
+    @Test func onlyHTTPMirrorsAreAccepted() throws {
+        let cache = try TestData.makeTemporaryDirectory()
+        defer { TestData.remove(cache) }
+        for bad in ["ftp://example.org/mnist/", "file:///tmp/", "not a url", "/tmp/mnist"] {
+            let error = #expect(throws: DataError.self) {
+                try Datasets.load(.mnist, directory: nil, mirror: bad, cacheDirectory: cache, useSystemFolders: false)
+            }
+            #expect(error?.message.contains("is not an http:// or https:// URL") == true)
+        }
+    }
+}
+
+@Suite("Data locations")
+struct DataLocationTests {
+    @Test func cacheDirectoryFollowsThePlatformConvention() {
+        #if os(macOS)
+        #expect(Datasets.defaultCacheDirectory(environment: ["HOME": "/Users/a"])
+            == "/Users/a/Library/Caches/deep-learning-from-scratch")
+        #else
+        #expect(Datasets.defaultCacheDirectory(environment: ["HOME": "/home/a"]) == "/home/a/.cache/deep-learning-from-scratch")
+        #expect(Datasets.defaultCacheDirectory(environment: ["HOME": "/home/a", "XDG_CACHE_HOME": "/var/c"])
+            == "/var/c/deep-learning-from-scratch")
+        #endif
+        #expect(Datasets.defaultCacheDirectory(environment: ["HOME": "/home/a", "DLFS_CACHE_DIR": "/data/dl"]) == "/data/dl")
+    }
+
+    @Test func builtInMirrorsAreHTTPS() {
+        for entry in [DatasetCatalogEntry.mnist, .fashionMNIST] {
+            #expect(entry.mirrors.count >= 2)
+            #expect(entry.mirrors.allSatisfy { $0.hasPrefix("https://") && $0.hasSuffix("/") })
+            #expect(entry.checksums.count == 4 && entry.checksums.values.allSatisfy { $0.count == 64 })
+        }
+    }
+
+    @Test func dataDirectoryFilesAreVerified() throws {
+        let folder = try TestData.makeTemporaryDirectory()
+        defer { TestData.remove(folder) }
+        try TestData.write(IDXBuilder.images(count: 5_100), to: "\(folder)/train-images-idx3-ubyte")
+        try TestData.write(IDXBuilder.labels(count: 5_100), to: "\(folder)/train-labels-idx1-ubyte")
+        try TestData.write(IDXBuilder.images(count: 10), to: "\(folder)/t10k-images-idx3-ubyte")
+        try TestData.write(IDXBuilder.labels(count: 10), to: "\(folder)/t10k-labels-idx1-ubyte")
+        // Readable IDX files, but not MNIST: --data-dir refuses them, naming a file and both checksums.
+        let error = #expect(throws: DataError.self) { try Datasets.load(.mnist, directory: folder) }
+        #expect(error?.message.contains("checksum mismatch") == true)
+        #expect(error?.message.contains("expected ") == true)
+    }
+
+    @Test(.enabled(if: TestData.hasMNIST, TestData.noMNISTReason))
+    func realMNISTFromDataDirectoryVerifies() throws {
+        let mnist = try Datasets.load(.mnist, directory: TestData.mnistDirectory!)
+        #expect(mnist.name == .mnist && mnist.train.count == 55_000)
+        // And asked to be Fashion-MNIST, the same folder is refused with a hint.
+        let error = #expect(throws: DataError.self) { try Datasets.load(.fashionMNIST, directory: TestData.mnistDirectory!) }
+        #expect(error?.message.contains("use --dataset mnist") == true)
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"),
+                   "Debian's dataset-fashion-mnist is not installed"))
+    func fashionMNISTFromTheDebianPackage() throws {
+        let cache = try TestData.makeTemporaryDirectory()
+        defer { TestData.remove(cache) }
+        let fashion = try Datasets.load(.fashionMNIST, directory: nil, mirror: "http://127.0.0.1:9/", cacheDirectory: cache,
+                                        fallbackToSynthetic: false)
+        #expect(fashion.name == .fashionMNIST && fashion.source == "/usr/share/datasets/fashion-mnist")
+        #expect(fashion.train.count == 55_000 && fashion.validation.count == 5_000 && fashion.test.count == 10_000)
+    }
+}

@@ -1,0 +1,119 @@
+import Testing
+@testable import Engine
+
+/// The blocked, SIMD, multi-threaded `gemm` against a plain triple loop.
+@Suite("GEMM")
+struct GEMMTests {
+    /// C = alpha · op(A) · op(B) + beta · C, the obvious way, in Double.
+    static func naive(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                      _ a: [Float], _ lda: Int, _ b: [Float], _ ldb: Int, _ beta: Float,
+                      _ c: inout [Float], _ ldc: Int) {
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum = 0.0
+                for p in 0..<k {
+                    let x = ta ? a[p * lda + i] : a[i * lda + p]
+                    let y = tb ? b[j * ldb + p] : b[p * ldb + j]
+                    sum += Double(x) * Double(y)
+                }
+                let old = beta == 0 ? 0 : Double(beta) * Double(c[i * ldc + j])
+                c[i * ldc + j] = Float(Double(alpha) * sum + old)
+            }
+        }
+    }
+
+    /// Runs one case through both and compares every element of C, including the padding
+    /// columns past n (which must be left untouched).
+    static func check(_ m: Int, _ n: Int, _ k: Int, ta: Bool, tb: Bool, alpha: Float = 1, beta: Float = 0,
+                      padding: Int = 0, threads: Int = Threads.count, seed: UInt64 = 7) {
+        var rng = RandomSource(seed: seed)
+        let lda = (ta ? m : k) + padding, ldb = (tb ? k : n) + padding, ldc = n + padding
+        let a = (0..<((ta ? k : m) * lda)).map { _ in rng.uniform(-1, 1) }
+        let b = (0..<((tb ? n : k) * ldb)).map { _ in rng.uniform(-1, 1) }
+        // With beta == 0, C starts as NaN: gemm must not read it.
+        let start = (0..<(m * ldc)).map { _ in beta == 0 ? Float.nan : rng.uniform(-1, 1) }
+        var expected = start
+        naive(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, &expected, ldc)
+        var actual = start
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                actual.withUnsafeMutableBufferPointer { pc in
+                    gemm(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: alpha,
+                         a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb,
+                         beta: beta, c: pc.baseAddress!, ldc: ldc, threads: threads)
+                }
+            }
+        }
+        var worst: Float = 0, worstAt = 0
+        var paddingTouched = false
+        for i in 0..<m {
+            for j in 0..<ldc {
+                let index = i * ldc + j
+                if j >= n {
+                    if !(actual[index].isNaN && start[index].isNaN) && actual[index] != start[index] { paddingTouched = true }
+                    continue
+                }
+                // Float accumulation over k terms of size ≤ 1: error grows like √k · ε.
+                let error = abs(actual[index] - expected[index]) / (1 + abs(expected[index]))
+                if !(error <= worst) { worst = error.isNaN ? .infinity : error; worstAt = index }
+            }
+        }
+        let label = "m \(m) n \(n) k \(k) ta \(ta) tb \(tb) alpha \(alpha) beta \(beta) padding \(padding) threads \(threads)"
+        #expect(worst < 1e-5 * Float(max(k, 1)).squareRoot() + 1e-6,
+                "\(label): largest error \(worst) at element \(worstAt): \(actual[worstAt]) vs \(expected[worstAt])")
+        #expect(!paddingTouched, "\(label): wrote past column n")
+    }
+
+    static let transposes = [(false, false), (true, false), (false, true), (true, true)]
+
+    @Test("awkward small shapes, all four transpose combinations",
+          arguments: [(1, 1, 1), (7, 13, 5), (5, 7, 13), (6, 16, 1), (13, 17, 19), (2, 33, 3), (31, 10, 64), (1, 100, 2)])
+    func smallShapes(shape: (Int, Int, Int)) {
+        for (ta, tb) in Self.transposes {
+            Self.check(shape.0, shape.1, shape.2, ta: ta, tb: tb)
+        }
+    }
+
+    @Test("alpha and beta", arguments: [(Float(1), Float(1)), (2.5, 0), (-0.5, 1), (1, -2), (0.75, 0.25), (0, 3)])
+    func alphaBeta(alpha: Float, beta: Float) {
+        for (ta, tb) in Self.transposes {
+            Self.check(11, 21, 9, ta: ta, tb: tb, alpha: alpha, beta: beta)
+            Self.check(1, 1, 1, ta: ta, tb: tb, alpha: alpha, beta: beta)
+        }
+    }
+
+    @Test("leading dimensions larger than the width")
+    func leadingDimensions() {
+        for (ta, tb) in Self.transposes {
+            Self.check(9, 19, 23, ta: ta, tb: tb, alpha: 1.5, beta: 0.5, padding: 3)
+            Self.check(14, 40, 7, ta: ta, tb: tb, padding: 17)
+        }
+    }
+
+    @Test("sizes crossing the cache blocks (k > 256, m > 96, n > 2048), one thread and several")
+    func blockBoundaries() {
+        for threads in [1, 2, 3] {
+            Self.check(103, 37, 300, ta: false, tb: false, beta: 1, threads: threads)
+            Self.check(97, 45, 513, ta: true, tb: true, alpha: 0.5, threads: threads)
+            Self.check(8, 2061, 260, ta: false, tb: true, threads: threads)
+            Self.check(130, 150, 170, ta: true, tb: false, beta: 0.5, padding: 5, threads: threads)
+        }
+    }
+
+    @Test("the lessons' shapes, where the parallel split takes columns or rows")
+    func lessonShapes() {
+        Self.check(100, 10, 784, ta: false, tb: false)
+        Self.check(784, 10, 100, ta: true, tb: false, beta: 1)
+        Self.check(100, 784, 10, ta: false, tb: true)
+        Self.check(64, 800, 196, ta: false, tb: false, beta: 1)
+        Self.check(3000, 32, 40, ta: false, tb: true)
+        Self.check(100, 1024, 320, ta: false, tb: false)
+    }
+
+    @Test("k == 0 and alpha == 0 only scale C")
+    func degenerate() {
+        Self.check(5, 6, 0, ta: false, tb: false, beta: 0)
+        Self.check(5, 6, 0, ta: true, tb: true, beta: 2)
+        Self.check(5, 6, 4, ta: false, tb: false, alpha: 0, beta: 0.5)
+    }
+}

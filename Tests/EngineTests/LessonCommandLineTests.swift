@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+@testable import Engine
+
+@Suite("Lesson command line")
+struct LessonCommandLineTests {
+    let defaults = LessonDefaults(steps: 1_000, batchSize: 100, learningRate: 0.5, logEvery: 100)
+
+    @Test func defaultsAndFlags() throws {
+        let options = try LessonOptions.parse(["--steps", "20", "--batch-size=50", "--learning-rate", "0.1",
+                                               "--seed", "9", "--log-every", "5", "--data-dir", "/tmp/x", "--threads", "1"],
+                                              program: "p", defaults: defaults)
+        #expect(options.steps == 20 && options.batchSize == 50 && options.learningRate == 0.1)
+        #expect(options.seed == 9 && options.logEvery == 5 && options.dataDirectory == "/tmp/x" && options.threads == 1)
+        let plain = try LessonOptions.parse([], program: "p", defaults: defaults)
+        #expect(plain.steps == 1_000 && plain.dataDirectory == nil && plain.dataset == .mnist)
+    }
+
+    @Test func environmentVariableNamesTheDataFolder() throws {
+        let options = try LessonOptions.parse([], program: "p", defaults: defaults,
+                                              environment: [LessonOptions.dataDirectoryVariable: "/data/mnist"])
+        #expect(options.dataDirectory == "/data/mnist")
+        let flagWins = try LessonOptions.parse(["--data-dir", "/mine"], program: "p", defaults: defaults,
+                                               environment: [LessonOptions.dataDirectoryVariable: "/data/mnist"])
+        #expect(flagWins.dataDirectory == "/mine")
+    }
+
+    @Test(arguments: [
+        (["--steps", "ten"], "--steps expects a whole number"),
+        (["--steps", "0"], "--steps expects a whole number"),
+        (["--learning-rate", "-1"], "--learning-rate expects a number"),
+        (["--learning-rate", "nan"], "--learning-rate expects a number"),
+        (["--batch-size"], "--batch-size needs a value"),
+        (["--stpes", "5"], "unknown option '--stpes'"),
+        (["--dataset", "cifar"], "--dataset expects one of mnist, fashion-mnist, synthetic; got 'cifar'"),
+    ])
+    func badArgumentsNameTheFlag(arguments: [String], message: String) {
+        #expect {
+            try LessonOptions.parse(arguments, program: "p", defaults: defaults)
+        } throws: { error in
+            "\(error)".contains(message)
+        }
+    }
+
+    @Test func extraFlags() throws {
+        let flags = [Flag("--keep-prob", .number(0.01...1), default: "0.5", help: "dropout keep probability"),
+                     Flag("--model", .choice(["tf2017", "simplecnn"]), default: "tf2017", help: "architecture"),
+                     Flag("--use-exercises", .toggle, help: "use your own layers")]
+        let options = try LessonOptions.parse(["--keep-prob", "0.75", "--use-exercises"], program: "p",
+                                              defaults: defaults, extraFlags: flags)
+        #expect(options.number("--keep-prob") == 0.75)
+        #expect(options.value("--model") == "tf2017")
+        #expect(options.isSet("--use-exercises"))
+        #expect(throws: UsageError.self) {
+            try LessonOptions.parse(["--keep-prob", "2"], program: "p", defaults: defaults, extraFlags: flags)
+        }
+    }
+
+    @Test func badFlagPrintsUsageAndExitsWithCode2() throws {
+        let result = try runProduct("lesson01-linear-softmax", ["--steps", "many"])
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("--steps expects a whole number from 1 to 100000000; got 'many'"))
+        #expect(result.standardError.contains("Usage: swift run lesson01-linear-softmax"))
+        #expect(result.standardOutput.isEmpty)
+    }
+
+    @Test func helpExitsWithCode0() throws {
+        let result = try runProduct("lesson02-train-longer", ["--help"])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("--learning-rate X"))
+        #expect(result.standardOutput.contains("(default 100000)"))
+    }
+
+    @Test func missingDataFolderIsNamed() throws {
+        let result = try runProduct("lesson01-linear-softmax", ["--data-dir", "/nonexistent/mnist-folder"])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("/nonexistent/mnist-folder"))
+        #expect(!result.standardError.contains("Fatal error"))
+    }
+}
