@@ -41,7 +41,7 @@ let exerciseProducts: [Product] = [
     .executable(name: "progress", targets: ["progress"]),
 ]
 let exerciseTargets: [Target] = [
-    .target(name: "Exercises", dependencies: ["Engine"], path: "Exercises"),
+    .target(name: "Exercises", dependencies: ["Engine"], path: "Exercises", swiftSettings: engineSettings()),
     .target(name: "Solutions", dependencies: ["Engine"], path: "Solutions", swiftSettings: engineSettings()),
     .target(name: "Grading", dependencies: ["Engine"], path: "Sources/Grading", swiftSettings: engineSettings()),
     .target(name: "LearnerLayers", dependencies: ["Engine", "Exercises", "Grading"], path: "Lessons/LearnerLayers"),

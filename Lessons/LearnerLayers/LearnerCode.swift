@@ -17,9 +17,13 @@ extension Flag {
 /// nothing.
 ///
 ///     let yours = LearnerCode(options, pieces: ["linear", "softmaxCrossEntropy"])
-///     let model = yours.adopt(Linear(inputs: 784, outputs: 10))
+///     let model = yours.adopt(Linear(inputs: 784, outputs: 10))        // lesson 01
+///     let model = Models.tutorialCNN(seed: options.seed, layers: yours.layers)   // lessons 04, 05
 ///     let (loss, dLogits) = yours.softmaxCrossEntropy(logits: logits, labels: labels)
 public final class LearnerCode {
+    /// Every piece of lessons 04 and 05's networks that an exercise covers.
+    public static let convolutionalPieces = ["convolution", "relu", "maxPooling", "linear", "dropout", "softmaxCrossEntropy"]
+
     /// The exercises (by id, as in `swift run progress`) whose code this lesson runs.
     public let used: Set<String>
     let code = Implementations.learner
@@ -49,23 +53,34 @@ public final class LearnerCode {
             }
         }
         self.used = used
-        if used.contains("convolution") || used.contains("maxPooling") {
-            print("  (your naive loops are far slower than the engine's kernels: try fewer --steps)")
+        if !used.isEmpty && used != ["softmaxCrossEntropy"] {
+            print("  Training steps run your layers; evaluation passes run the engine's on the same weights.")
+        }
+        if used.contains("convolution") {
+            print("  Plain loops are far slower than the engine's kernels: try --steps 30 --batch-size 20.")
         }
     }
 
-    /// `model` with every layer the learner's passing code can replace replaced; the parameters
-    /// stay the same objects. A `Sequential` is adopted layer by layer.
-    public func adopt(_ model: any Layer) -> any Layer {
-        switch model {
-        case let sequential as Sequential:
-            sequential.layers = sequential.layers.map(adopt)
-            return sequential
-        case let linear as Linear where used.contains("linear"):
-            return LearnerLinear(replacing: linear, code: code)
-        default:
-            return adoptLayer(model)
+    /// The layers models are built from (`Models.tutorialCNN(seed:layers:)`): the learner's where
+    /// their exercise passes, the engine's elsewhere.
+    public var layers: LayerSet {
+        var set = LayerSet.engine
+        let code = self.code
+        if used.contains("linear") { set.linear = { LearnerLinear(weight: $0, bias: $1, code: code) } }
+        if used.contains("relu") { set.relu = { LearnerReLU(code: code) } }
+        if used.contains("convolution") {
+            set.convolution = { LearnerConv2D(weight: $0, bias: $1, stride: $2, padding: $3, code: code) }
         }
+        if used.contains("maxPooling") { set.maxPool = { LearnerMaxPool2D(size: $0, stride: $1, code: code) } }
+        if used.contains("dropout") { set.dropout = { LearnerDropout(keepProbability: $0, seed: $1, code: code) } }
+        return set
+    }
+
+    /// `layer` itself, or, when it is a `Linear` and the learner's linear layer passes, the
+    /// learner's layer sharing its parameters (lesson 01 builds its one layer directly).
+    public func adopt(_ layer: any Layer) -> any Layer {
+        guard let linear = layer as? Linear, used.contains("linear") else { return layer }
+        return LearnerLinear(replacing: linear, code: code)
     }
 
     /// Softmax cross-entropy: the learner's `softmaxCrossEntropyLoss` if it passes, else the engine's.

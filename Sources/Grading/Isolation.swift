@@ -26,6 +26,18 @@ public enum Isolation {
 
     nonisolated(unsafe) static var isChild = false
 
+    /// The Swift runtime's backtracer, switched on for child processes: after a crash it prints the
+    /// crashed thread's frames with file and line, even in optimized code where the runtime prints
+    /// no "Fatal error" message. The parent reads the first frame in Exercises/ from it.
+    public static let backtraceSetting = "enable=yes,interactive=no,color=no,format=text,limit=24,top=0,"
+        + "threads=crashed,registers=none,images=none,sanitize=no"
+
+    /// Makes child processes started from now on print a backtrace when they crash. The runtime
+    /// reads the setting when a process starts, so it is set in the parent's environment.
+    public static func enableBacktracesInChildren() {
+        setenv("SWIFT_BACKTRACE", backtraceSetting, 1)
+    }
+
     // MARK: The child
 
     /// Grades exercise `id` with `code` in this process, writes the verdict and ends the process
@@ -74,7 +86,8 @@ public enum Isolation {
         process.executableURL = Bundle.main.executableURL
         #endif
         process.arguments = Array(CommandLine.arguments.dropFirst())
-        process.environment = ProcessInfo.processInfo.environment.merging([requestVariable: id]) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            [requestVariable: id, "SWIFT_BACKTRACE": backtraceSetting]) { $1 }
         let directory = FileManager.default.temporaryDirectory
         let outURL = directory.appendingPathComponent("dlfs-grade-\(id)-\(UUID().uuidString).out")
         let errURL = directory.appendingPathComponent("dlfs-grade-\(id)-\(UUID().uuidString).err")
@@ -126,6 +139,14 @@ public enum Isolation {
                                + "(\(exercise.exercisePath)) with your code, then run: \(exercise.command)")
         }
 
+        // The innermost frame of the learner's code: by its file, or (inlined code has no line) by name.
+        let frames = errLines.compactMap(Frame.init)
+        let learnerFrame = frames.first { frame in
+            frame.exercisePlace != nil || exercise.functions.contains { frame.function.hasPrefix($0 + "(") }
+        }
+        let place = learnerFrame.map { frame in
+            " in \(frame.function)" + (frame.exercisePlace.map { " at \($0)" } ?? " (\(exercise.exercisePath))")
+        } ?? ""
         var reason: String
         var hint = ""
         if case .signal(let number) = ending, number == SIGALRM {
@@ -135,17 +156,22 @@ public enum Isolation {
             let parts = fatal.components(separatedBy: "Fatal error: ")
             let location = parts[0].trimmingCharacters(in: CharacterSet(charactersIn: ": "))
             let message = parts.count > 1 ? parts[1] : fatal
-            reason = "crashed: \(message)"
-            if location.hasPrefix("Exercises/") { reason += " (at \(location))" }
+            reason = "crashed: \(message)" + place
+            if place.isEmpty && location.hasPrefix("Exercises/") { reason += " (at \(location))" }
             hint = crashHint(message)
+        } else if let top = frames.first, case .signal = ending {
+            // Optimized code traps without a message; the innermost frame says what trapped.
+            let what = top.function.contains("subscript") || top.function.contains("Array")
+                ? "an index out of range" : top.function.components(separatedBy: "Swift runtime failure: ").last ?? top.function
+            reason = "crashed: \(what)" + place
+            hint = crashHint(what)
         } else {
             switch ending {
             case .signal(let number):
                 reason = "crashed with signal \(number)"
                 hint = number == SIGSEGV
                     ? "a memory fault: endless recursion, or unsafe pointers used past their end?"
-                    : "a Swift runtime trap (index out of range, nil unwrapped, integer overflow) with no message: "
-                        + "an optimized build (-c release) drops them; run the check in a debug build to see it."
+                    : "a Swift runtime trap (index out of range, nil unwrapped, integer overflow) without a message."
             case .exitCode(let code):
                 reason = "ended the program (exit code \(code)) before finishing"
                 hint = "does your code call exit()?"
@@ -159,8 +185,34 @@ public enum Isolation {
         return Verdict(status: .failed, summary: reason, details: details)
     }
 
+    /// One frame of the runtime's backtrace:
+    /// "  2   0x000055… linearBackward(outputGradient:input:weight:) + 86 in x.xctest at /…/Exercises/01-Linear.swift:42:17"
+    struct Frame {
+        let function: String
+        let path: String
+        let line: Int?
+
+        init?(_ text: String) {
+            guard let address = text.range(of: " 0x"), let at = text.range(of: " at /", options: .backwards),
+                  let inImage = text.range(of: " in ", options: .backwards, range: address.upperBound..<at.lowerBound)
+            else { return nil }
+            let afterAddress = text[address.upperBound...].drop { $0 != " " }.dropFirst()
+            function = String(afterAddress[..<inImage.lowerBound]).components(separatedBy: " + ")[0]
+                .replacingOccurrences(of: "specialized ", with: "")
+            let location = text[text.index(before: at.upperBound)...].split(separator: ":")
+            path = String(location[0])
+            line = location.count >= 2 ? Int(location[1]) : nil
+        }
+
+        /// "Exercises/01-Linear.swift:42", when the frame has a place in Exercises/.
+        var exercisePlace: String? {
+            guard let range = path.range(of: "/Exercises/", options: .backwards) else { return nil }
+            return "Exercises/" + path[range.upperBound...] + (line.map { ":\($0)" } ?? "")
+        }
+    }
+
     static func crashHint(_ message: String) -> String {
-        if message.contains("Index out of range") || message.contains("out of bounds") {
+        if message.contains("Index out of range") || message.contains("out of bounds") || message.contains("index out of range") {
             return "an index went past the end of an array: check the loop bounds and the index arithmetic "
                 + "(a padded position read without the bounds check, a transposed index, two dimensions swapped)."
         }

@@ -12,6 +12,7 @@ import Testing
 /// Grades exercise `id` from Exercises/ in a child process and reports the verdict on this test.
 func grade(_ id: String) async throws {
     let exercise = Catalog.exercise(id)
+    Isolation.enableBacktracesInChildren()   // a crash then names the line of Exercises/ it happened on
     // The child always ends with a non-zero status (finished, not started, or crashed), which is
     // what `.failure` matches; Swift Testing hands back its output only when the condition holds.
     let result = await #expect(processExitsWith: .failure, observing: [\.standardOutputContent, \.standardErrorContent],
