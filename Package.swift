@@ -33,25 +33,46 @@ let lessons = [
     "lesson05-dropout",
 ]
 
+// MARK: Exercises (issue 5): the learner's stubs, the reference answers, the grading, `swift run progress`.
+// Exercises stays unoptimized in debug builds: a crash in the learner's code then prints its reason
+// ("Fatal error: Index out of range"), which -O would drop. The grading's own code and the naive
+// Solutions are optimized like the engine, so checks over many seeds stay fast.
+let exerciseProducts: [Product] = [
+    .executable(name: "progress", targets: ["progress"]),
+]
+let exerciseTargets: [Target] = [
+    .target(name: "Exercises", dependencies: ["Engine"], path: "Exercises", swiftSettings: engineSettings()),
+    .target(name: "Solutions", dependencies: ["Engine"], path: "Solutions", swiftSettings: engineSettings()),
+    .target(name: "Grading", dependencies: ["Engine"], path: "Sources/Grading", swiftSettings: engineSettings()),
+    .target(name: "LearnerLayers", dependencies: ["Engine", "Exercises", "Grading"], path: "Lessons/LearnerLayers"),
+    .executableTarget(name: "progress", dependencies: ["Grading", "LearnerLayers"], path: "Sources/progress"),
+    // `swift test --filter Exercises` runs exactly this target: the learner's grading.
+    .testTarget(name: "ExercisesTests", dependencies: ["Engine", "Grading", "LearnerLayers"], path: "Tests/ExercisesTests"),
+    // The grading's own tests: Solutions pass, planted bugs fail, stubs ship unstarted. Its name
+    // and every test in it avoid the word that `--filter` selects the learner's grading by.
+    .testTarget(name: "GradingTests", dependencies: ["Engine", "Grading", "Solutions", "LearnerLayers"],
+                path: "Tests/GradingTests"),
+]
+/// Lessons 01, 04 and 05 take --use-exercises (train with the learner's own layers), through LearnerLayers.
+func lessonDependencies(_ lesson: String) -> [Target.Dependency] {
+    ["lesson01", "lesson04", "lesson05"].contains { lesson.hasPrefix($0) } ? ["Engine", "LearnerLayers"] : ["Engine"]
+}
+
 let package = Package(
     name: "deep-learning-from-scratch",
     platforms: [.macOS(.v13)],
     products: lessons.map { .executable(name: $0, targets: [$0]) } + [
         .library(name: "Engine", targets: ["Engine"]),
         .executable(name: "benchmark", targets: ["benchmark"]),
-    ],
+    ] + exerciseProducts,
     targets: [
         // The small core engine: tensors, layers, losses, optimizers, data, and the fast kernels.
         .target(name: "Engine", path: "Sources/Engine", swiftSettings: engineSettings()),
 
-        // The learner's stubs and the reference answers.
-        .target(name: "Exercises", dependencies: ["Engine"], path: "Exercises"),
-        .target(name: "Solutions", dependencies: ["Engine"], path: "Solutions"),
-
         .testTarget(name: "EngineTests", dependencies: ["Engine"], path: "Tests/EngineTests"),
         // Speed: `swift run -c release benchmark`.
         .executableTarget(name: "benchmark", dependencies: ["Engine"], path: "Sources/benchmark"),
-    ] + lessons.map {
-        .executableTarget(name: $0, dependencies: ["Engine"], path: "Lessons/\($0)")
+    ] + exerciseTargets + lessons.map {
+        .executableTarget(name: $0, dependencies: lessonDependencies($0), path: "Lessons/\($0)")
     }
 )

@@ -6,23 +6,26 @@
 // network reached 0.9725 after 1,000 steps and 0.9898 after 10,000.
 // `--model simplecnn` trains the SimpleCNN write-up's smaller network for 10 epochs instead.
 import Engine
+import LearnerLayers  // --use-exercises: your own code from Exercises/
 
 let program = "lesson04-convolutions"
 let about = "Lesson 04: the 2017 tutorial's convolutional network (or --model simplecnn) with Adam."
 let modelFlag = Flag("--model", .choice(["tutorial", "simplecnn"]), default: "tutorial",
                      help: "tutorial: the 2017 CNN; simplecnn: the SimpleCNN, 10 epochs of batch 64, Adam 1e-3 halved after epoch 5")
 var options = LessonOptions.parse(program: program, about: about,
-    defaults: LessonDefaults(steps: 1_000, batchSize: 100, learningRate: 1e-4, logEvery: 100), extraFlags: [modelFlag])
+    defaults: LessonDefaults(steps: 1_000, batchSize: 100, learningRate: 1e-4, logEvery: 100), extraFlags: [modelFlag, .useExercises])
 let simpleCNN = options.value("--model") == "simplecnn"
 if simpleCNN {   // 10 epochs of 55,000 / 64 = 859 batches
     options = LessonOptions.parse(program: program, about: about,
-        defaults: LessonDefaults(steps: 8_590, batchSize: 64, learningRate: 1e-3, logEvery: 859), extraFlags: [modelFlag])
+        defaults: LessonDefaults(steps: 8_590, batchSize: 64, learningRate: 1e-3, logEvery: 859), extraFlags: [modelFlag, .useExercises])
 }
+let yours = LearnerCode(options, pieces: LearnerCode.convolutionalPieces)  // the engine's, unless --use-exercises
 
 let mnist = loadLessonData(options)
 var batches = BatchSampler(mnist.train, batchSize: options.batchSize, seed: options.seed)
 
-let model = simpleCNN ? Models.simpleCNN(seed: options.seed) : Models.tutorialCNN(seed: options.seed)
+let model = simpleCNN ? Models.simpleCNN(seed: options.seed, layers: yours.layers)
+                      : Models.tutorialCNN(seed: options.seed, layers: yours.layers)
 print(model.summary(inputShape: [784]))                   // each layer's output shape and parameter count
 
 let optimizer = Adam(learningRate: options.learningRate)
@@ -33,7 +36,7 @@ let log = TrainingLog(options)
 for step in 1...options.steps {
     let (images, labels) = batches.next()                 // (B, 784); the model views them as (B, 1, 28, 28)
     let logits = model.forward(images, mode: .training)   // (B, 10)
-    let (loss, dLogits) = softmaxCrossEntropy(logits: logits, labels: labels)
+    let (loss, dLogits) = yours.softmaxCrossEntropy(logits: logits, labels: labels)
 
     model.zeroGradients()
     _ = model.backward(dLogits)

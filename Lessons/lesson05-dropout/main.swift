@@ -6,6 +6,7 @@
 // rely on any other; at test time it is off. The 2017 tutorial reached 0.9935 with p = 0.5.
 // Compare the train–test gap with `--keep-prob 0.5` and `--keep-prob 1` (dropout off).
 import Engine
+import LearnerLayers  // --use-exercises: your own code from Exercises/
 
 let keepFlag = Flag("--keep-prob", .number(0.01...1), default: "0.5",
                     help: "probability of keeping each fc-1024 activation during training (1 turns dropout off)")
@@ -13,13 +14,14 @@ let options = LessonOptions.parse(
     program: "lesson05-dropout",
     about: "Lesson 05: lesson 04's network with dropout on the 1,024 fully connected activations.",
     defaults: LessonDefaults(steps: 1_000, batchSize: 100, learningRate: 1e-4, logEvery: 100),
-    extraFlags: [keepFlag])
+    extraFlags: [keepFlag, .useExercises])
 let keepProbability = Float(options.number("--keep-prob"))
+let yours = LearnerCode(options, pieces: LearnerCode.convolutionalPieces)  // the engine's, unless --use-exercises
 
 let mnist = loadLessonData(options)
 var batches = BatchSampler(mnist.train, batchSize: options.batchSize, seed: options.seed)
 
-let model = Models.tutorialCNN(keepProbability: keepProbability, seed: options.seed)
+let model = Models.tutorialCNN(keepProbability: keepProbability, seed: options.seed, layers: yours.layers)
 print(model.summary(inputShape: [784]))
 
 let optimizer = Adam(learningRate: options.learningRate)
@@ -28,7 +30,7 @@ let log = TrainingLog(options)
 for step in 1...options.steps {
     let (images, labels) = batches.next()
     let logits = model.forward(images, mode: .training)   // dropout active: a different thinned network each step
-    let (loss, dLogits) = softmaxCrossEntropy(logits: logits, labels: labels)
+    let (loss, dLogits) = yours.softmaxCrossEntropy(logits: logits, labels: labels)
 
     model.zeroGradients()
     _ = model.backward(dLogits)                           // only the kept units receive gradient

@@ -1,0 +1,190 @@
+import Engine
+import Foundation
+
+enum Chapter05Checks {
+    static func dropout(_ code: Implementations, _ rng: inout RandomSource) throws(GradingFailure) {
+        let shape = Chapter04ActivationChecks.randomShape(&rng)
+        // Never 0.5: there p and 1 − p are equal and dividing by the wrong one would go unseen.
+        let p = rng.uniform() < 0.5 ? rng.uniform(0.25, 0.42) : rng.uniform(0.6, 0.9)
+        let x = rng.tensor(shape), dout = rng.tensor(shape)
+        var mask = Tensor(zeros: shape)
+        for i in 0..<mask.count { mask.scalars[i] = rng.uniform() < p ? 1 : 0 }
+        mask.scalars[0] = 1                       // at least one kept and one dropped unit
+        mask.scalars[mask.count - 1] = 0
+        var report = CaseReport("Inverted dropout", setup: "x \(formatShape(shape)), keep probability p = \(p), "
+            + "a random 0/1 mask, random upstream gradient dout")
+        let keep = mask.doubles, pd = Double(p)
+        let forward: ([[Double]]) -> [Double] = { inputs in zip(inputs[0], keep).map { $0 * $1 / pd } }
+
+        let out = code.dropoutForward(x, mask, p)
+        report.compare("out (forward)", yours: out, expected: Expected(shape: shape, values: forward([x.doubles])), kind: .exact,
+                       hint: "out = x·mask/p: kept units are scaled up by 1/p so that the expected value stays x.",
+                       mistakes: [KnownMistake(description: "you do not rescale the kept units by 1/p",
+                                               values: zip(x.doubles, keep).map { $0 * $1 }),
+                                  KnownMistake(description: "you divide by 1 − p (the drop probability) instead of p",
+                                               values: zip(x.doubles, keep).map { $0 * $1 / (1 - pd) })])
+        try report.finish()
+
+        let dx = code.dropoutBackward(dout, mask, p)
+        let numerical = Reference.gradients(of: forward, at: [x.doubles], upstream: dout.doubles)[0]
+        report.compare("dx (∂loss/∂x)", yours: dx, expected: Expected(shape: shape, values: numerical),
+                       hint: "dx = dout·mask/p: the same scaling as the forward pass.",
+                       mistakes: [KnownMistake(description: "you do not rescale the gradient by 1/p",
+                                               values: zip(dout.doubles, keep).map { $0 * $1 }),
+                                  KnownMistake(description: "dropped units still receive gradient (the mask is missing)",
+                                               values: dout.doubles.map { $0 / pd })])
+        try report.finish()
+    }
+}
+
+/// Random weights are checked by their statistics on large tensors (about 10,000 draws, where the
+/// sample standard deviation is within 1% of the true one), plus reproducibility from the seed.
+enum Chapter06Checks {
+    static func kaiming(_ code: Implementations, _ rng: inout RandomSource) throws(GradingFailure) {
+        // A linear weight with fan-in and fan-out at least 2× apart, then a convolution weight.
+        let d = rng.int(40...160), factor = rng.int(2...4)
+        let linear = rng.uniform() < 0.5 ? [d, d * factor] : [d * factor, d]
+        let conv = [rng.int(24...40), rng.int(8...16), 3, 3]
+        for shape in [linear, conv] {
+            try kaimingCase(code, &rng, shape: shape)
+        }
+    }
+
+    static func kaimingCase(_ code: Implementations, _ rng: inout RandomSource, shape: [Int]) throws(GradingFailure) {
+        let fanIn = shape.count == 2 ? shape[0] : shape.dropFirst().reduce(1, *)
+        let fanOut = shape.count == 2 ? shape[1] : shape[0] * shape[2] * shape[3]
+        let expectedStd = (2 / Double(fanIn)).squareRoot()
+        let what = shape.count == 2 ? "a linear weight (inputs, outputs)" : "a convolution weight (F, C, KH, KW)"
+        var report = CaseReport("Kaiming initialization", setup: "shape \(formatShape(shape)), \(what): fan-in \(fanIn), "
+            + "so the standard deviation should be √(2/\(fanIn)) = \(formatNumber(expectedStd))")
+        let seed = rng.next()
+        var first = RandomSource(seed: seed), second = RandomSource(seed: seed), third = RandomSource(seed: seed &+ 1)
+        let weights = code.kaimingNormal(shape, &first)
+        guard weights.shape == shape else {
+            report.fail("shape", summary: "the weights have shape \(weights.shape); expected \(shape)",
+                        hint: "return a tensor of exactly the requested shape.")
+            try report.finish()
+            return
+        }
+        let again = code.kaimingNormal(shape, &second), other = code.kaimingNormal(shape, &third)
+        if again.scalars != weights.scalars || other.scalars == weights.scalars {
+            report.fail("reproducible", summary: again.scalars != weights.scalars
+                            ? "the same seed gave different weights" : "different seeds gave the same weights",
+                        hint: "draw every number from the `rng` you are given (rng.normal()), not from Float.random.")
+            try report.finish()
+        }
+        guard weights.isFinite else {
+            report.fail("finite", summary: "some weights are NaN or infinite", hint: "σ = √(2/fanIn), times rng.normal().")
+            try report.finish()
+            return
+        }
+        let values = weights.doubles, count = Double(values.count)
+        let mean = values.reduce(0, +) / count
+        let std = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / count).squareRoot()
+        let ratio = std / expectedStd
+        if abs(ratio - 1) > 0.05 {
+            let candidates: [(String, Double)] = [
+                ("you use the fan-out (\(fanOut)) instead of the fan-in", (2 / Double(fanOut)).squareRoot()),
+                ("you use √(1/fanIn) (Xavier/LeCun) instead of √(2/fanIn)", (1 / Double(fanIn)).squareRoot()),
+                ("you use the variance 2/fanIn as the standard deviation", 2 / Double(fanIn)),
+                ("you count every dimension, including the outputs, as fan-in", (2 / Double(shape.reduce(1, *))).squareRoot()),
+            ]
+            let guess = candidates.first { abs(std / $0.1 - 1) < 0.05 }
+            report.fail("standard deviation", summary: "standard deviation \(formatNumber(std)); expected √(2/\(fanIn)) = "
+                            + "\(formatNumber(expectedStd)) (off by a factor \(String(format: "%.3g", ratio)))",
+                        detail: guess.map { ["This is what you get when \($0.0)."] } ?? [],
+                        hint: "fan-in is the number of inputs each output adds up: D for (D, M), C·KH·KW for (F, C, KH, KW).")
+        } else {
+            report.pass("standard deviation \(formatNumber(std)) (expected \(formatNumber(expectedStd)))")
+        }
+        if abs(mean) > 5 * expectedStd / count.squareRoot() {
+            report.fail("mean", summary: "mean \(formatNumber(mean)); expected 0 (within \(formatNumber(5 * expectedStd / count.squareRoot())))",
+                        hint: "the draws are centred on 0: σ·rng.normal(), nothing added.")
+        }
+        // A normal distribution has 68.3% of its mass within one standard deviation; a uniform one
+        // with the same standard deviation only 57.7%, a normal truncated at 2σ about 78%.
+        let within = Double(values.filter { abs($0 - mean) < std }.count) / count
+        if abs(within - 0.6827) > 0.03 {
+            report.fail("distribution", summary: "\(String(format: "%.1f", 100 * within))% of the weights lie within one "
+                            + "standard deviation of the mean; a normal distribution has 68.3% there",
+                        hint: "draw from the normal distribution (rng.normal()), not a uniform or truncated one.")
+        }
+        try report.finish()
+    }
+}
+
+enum Chapter07Checks {
+    static func batchNorm(_ code: Implementations, _ rng: inout RandomSource) throws(GradingFailure) {
+        try normalization(code, &rng, overRows: true)
+    }
+
+    static func layerNorm(_ code: Implementations, _ rng: inout RandomSource) throws(GradingFailure) {
+        try normalization(code, &rng, overRows: false)
+    }
+
+    /// Small groups (so dividing the variance by count − 1 shows, but see below), groups of very different
+    /// spreads (so a forgotten ε shows), and a random upstream gradient (with all ones, the
+    /// gradient of a normalized output is 0 and hides every mistake in dx).
+    static func normalization(_ code: Implementations, _ rng: inout RandomSource, overRows: Bool) throws(GradingFailure) {
+        // Groups of 3 to 6: with 2, a normalized pair is ±1 whatever x is, so its gradient is all
+        // cancellation and Float rounding; with more than 6, count and count − 1 differ too little.
+        let n = rng.int(3...6), d = rng.int(3...6)
+        var x = rng.tensor([n, d])
+        for row in 0..<n {
+            for column in 0..<d {
+                let group = overRows ? column : row
+                let spread: Float = group % 2 == 0 ? 0.1 : 2, shift = Float(group % 3) - 1
+                x[row, column] = x[row, column] * spread + shift
+            }
+        }
+        let gamma = rng.tensor([d]), beta = rng.tensor([d]), dout = rng.tensor([n, d])
+        let epsilon = rng.uniform(0.002, 0.02)
+        let title = overRows ? "Batch normalization" : "Layer normalization"
+        var report = CaseReport(title, setup: "x \(formatShape([n, d])) with "
+            + (overRows ? "columns" : "rows") + " of different spreads, γ and β (\(d)), ε = \(epsilon), random upstream gradient dout")
+        let eps = Double(epsilon)
+        let forward: ([[Double]]) -> [Double] = {
+            Reference.normalize($0[0], n: n, d: d, gamma: $0[1], beta: $0[2], epsilon: eps, overRows: overRows)
+        }
+        let along = overRows ? "each column over the batch (over n)" : "each row over its features (over d)"
+        let out = (overRows ? code.batchNormForward : code.layerNormForward)(x, gamma, beta, epsilon)
+        let unbiased = Reference.normalize(x.doubles, n: n, d: d, gamma: gamma.doubles, beta: beta.doubles, epsilon: eps,
+                                           overRows: overRows, unbiased: true)
+        let other = Reference.normalize(x.doubles, n: n, d: d, gamma: gamma.doubles, beta: beta.doubles, epsilon: eps,
+                                        overRows: !overRows)
+        let noEpsilon = Reference.normalize(x.doubles, n: n, d: d, gamma: gamma.doubles, beta: beta.doubles, epsilon: 0,
+                                            overRows: overRows)
+        report.compare("out (forward)", yours: out, expected: Expected(shape: [n, d], values: forward([x.doubles, gamma.doubles, beta.doubles])),
+                       kind: .exact, hint: "normalize \(along), with the variance divided by the count and ε inside the square root; "
+                           + "then γ·x̂ + β per column.",
+                       mistakes: [KnownMistake(description: "you divide the variance by count − 1 (the unbiased estimate)", values: unbiased),
+                                  KnownMistake(description: "you normalize " + (overRows ? "each row (that is layer normalization)"
+                                                                              : "each column (that is batch normalization)"), values: other),
+                                  KnownMistake(description: "you leave ε out", values: noEpsilon)])
+        try report.finish()
+
+        let (dx, dgamma, dbeta) = (overRows ? code.batchNormBackward : code.layerNormBackward)(dout, x, gamma, epsilon)
+        let grads = Reference.gradients(of: forward, at: [x.doubles, gamma.doubles, beta.doubles], upstream: dout.doubles)
+        // The mistake: dx = dout·γ/√(σ² + ε), as if the mean and variance did not depend on x.
+        var direct = [Double](repeating: 0, count: n * d)
+        for group in 0..<(overRows ? d : n) {
+            let indices = (0..<(overRows ? n : d)).map { k in overRows ? k * d + group : group * d + k }
+            let values = indices.map { Double(x.scalars[$0]) }
+            let mean = values.reduce(0, +) / Double(values.count)
+            let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
+            for index in indices {
+                direct[index] = Double(dout.scalars[index]) * Double(gamma.scalars[index % d]) / (variance + eps).squareRoot()
+            }
+        }
+        report.compare("dx (∂loss/∂x)", yours: dx, expected: Expected(shape: [n, d], values: grads[0]),
+                       hint: "the mean and variance depend on every x of the " + (overRows ? "column" : "row")
+                           + ": dx = (g − mean(g) − x̂·mean(g·x̂)) / √(σ² + ε) with g = dout·γ, means \(overRows ? "over n" : "over d").",
+                       mistakes: [KnownMistake(description: "you leave out the paths through the mean and the variance "
+                                               + "(dx = dout·γ/√(σ² + ε))", values: direct)])
+        report.compare("dγ (∂loss/∂γ)", yours: dgamma, expected: Expected(shape: [d], values: grads[1]),
+                       hint: "dγ[d] = Σₙ dout[n, d]·x̂[n, d], summed over the batch.")
+        report.compare("dβ (∂loss/∂β)", yours: dbeta, expected: Expected(shape: [d], values: grads[2]),
+                       hint: "dβ[d] = Σₙ dout[n, d], summed over the batch.")
+        try report.finish()
+    }
+}

@@ -1,0 +1,44 @@
+import Engine
+
+/// The outcome of grading one exercise.
+public struct Verdict: Codable, Sendable, Equatable {
+    public enum Status: String, Codable, Sendable {
+        case passed
+        case failed
+        case notStarted
+    }
+    public var status: Status
+    /// One line: what is wrong (failed), which function is unwritten (not started), or what passed.
+    public var summary: String
+    /// The full diagnostic a learner acts on (empty when passed).
+    public var details: String
+
+    public init(status: Status, summary: String, details: String = "") {
+        self.status = status
+        self.summary = summary
+        self.details = details
+    }
+}
+
+public enum Grader {
+    /// The seeds the learner's grading uses: each one a different random case (shapes, values,
+    /// strides, hyperparameters). Fixed, so that a failure can be reproduced run after run.
+    public static let defaultSeeds: [UInt64] = [1, 2, 3]
+
+    /// Grades `exercise` with `code`, in this process, on one random case per seed; stops at the
+    /// first wrong case. Unwritten functions (the learner's `notStarted()`) end the process, and a
+    /// crash in the learner's code too: run this in a child process (see `Isolation`).
+    public static func grade(_ exercise: Exercise, with code: Implementations,
+                             seeds: [UInt64] = defaultSeeds) -> Verdict {
+        for seed in seeds {
+            var rng = RandomSource(seed: seed &* 0x9E37_79B9 &+ UInt64(exercise.id.utf8.reduce(0) { $0 &* 31 &+ Int($1) } & 0xFFFF))
+            do {
+                try exercise.check(code, &rng)
+            } catch {
+                return Verdict(status: .failed, summary: error.summary,
+                               details: "\(exercise.exercisePath): \(error.details)\n  (random case number \(seed))")
+            }
+        }
+        return Verdict(status: .passed, summary: "passes on \(seeds.count) random cases")
+    }
+}

@@ -1,0 +1,49 @@
+// The learner's grading: `swift test --filter Exercises`.
+//
+// Each exercise is graded in its own child process (a Swift Testing exit test), so a crash in one
+// (an index out of range, a fatalError) fails that exercise with its reason and the others are
+// still graded. An exercise whose code still calls `notStarted()` is reported as cancelled
+// ("not started"), never as a failure: a fresh clone passes.
+import Foundation
+import Grading
+import LearnerLayers
+import Testing
+
+/// Grades exercise `id` from Exercises/ in a child process and reports the verdict on this test.
+func grade(_ id: String) async throws {
+    let exercise = Catalog.exercise(id)
+    Isolation.enableBacktracesInChildren()   // a crash then names the line of Exercises/ it happened on
+    // The child always ends with a non-zero status (finished, not started, or crashed), which is
+    // what `.failure` matches; Swift Testing hands back its output only when the condition holds.
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardOutputContent, \.standardErrorContent],
+                               "the grading process ended with status 0: does your code call exit(0)?") { [id] in
+        Isolation.gradeInChild(id, with: .learner)
+    }
+    guard let result else { return }
+    let ending: Isolation.Ending = switch result.exitStatus {
+    case .exitCode(let code): .exitCode(code)
+    case .signal(let signal): .signal(signal)
+    @unknown default: .exitCode(-1)
+    }
+    let verdict = Isolation.verdict(for: exercise, ending: ending, standardOutput: result.standardOutputContent,
+                                    standardError: result.standardErrorContent)
+    switch verdict.status {
+    case .passed:
+        return
+    case .notStarted:
+        try Test.cancel(Comment(rawValue: "not started: \(verdict.summary) in \(exercise.exercisePath)"))
+    case .failed:
+        Issue.record(Comment(rawValue: verdict.details), sourceLocation: sourceLocation(of: exercise, verdict: verdict))
+    }
+}
+
+/// Where the failing function is written, so editors jump to the learner's code.
+func sourceLocation(of exercise: Exercise, verdict: Verdict) -> SourceLocation {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let path = root.appendingPathComponent(exercise.exercisePath).path
+    let inForward = verdict.summary.contains("forward") || exercise.functions.count == 1
+    let function = inForward ? exercise.functions[0] : exercise.functions[exercise.functions.count - 1]
+    let lines = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").components(separatedBy: "\n")
+    let line = (lines.firstIndex { $0.contains("func \(function)(") } ?? 0) + 1
+    return SourceLocation(fileID: "Exercises/\(exercise.file)", filePath: path, line: line, column: 1)
+}

@@ -1,0 +1,258 @@
+// Buggy versions of the exercises, written the way learners get them wrong. Each knob is one
+// mistake; with every knob at its default the function is correct (the GradingTests check that
+// too, so that a planted bug fails because of its bug and not because of a slip in this file).
+import Engine
+import Foundation
+
+enum Buggy {
+    static func map(_ t: Tensor, _ f: (Float) -> Float) -> Tensor {
+        var out = t
+        for i in 0..<t.count { out.scalars[i] = f(t.scalars[i]) }
+        return out
+    }
+
+    static func zip(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
+        var out = a
+        for i in 0..<a.count { out.scalars[i] = f(a.scalars[i], b.scalars[i]) }
+        return out
+    }
+
+    static func scaled(_ t: Tensor, _ s: Float) -> Tensor { map(t) { $0 * s } }
+
+    static func transposed(_ t: Tensor) -> Tensor {
+        let (rows, columns) = (t.shape[0], t.shape[1])
+        var out = Tensor(zeros: [columns, rows])
+        for r in 0..<rows { for c in 0..<columns { out[c, r] = t[r, c] } }
+        return out
+    }
+
+    /// Softmax cross-entropy without subtracting each row's maximum: exp(200) is infinite in Float.
+    static func softmaxWithoutMax(_ logits: Tensor, _ labels: [Int]) -> (loss: Float, gradient: Tensor) {
+        let (n, classes) = (logits.shape[0], logits.shape[1])
+        var gradient = Tensor(zeros: logits.shape)
+        var loss: Float = 0
+        for row in 0..<n {
+            var sum: Float = 0
+            for c in 0..<classes { sum += exp(logits[row, c]) }
+            loss -= log(exp(logits[row, labels[row]]) / sum)
+            for c in 0..<classes {
+                gradient[row, c] = (exp(logits[row, c]) / sum - (c == labels[row] ? 1 : 0)) / Float(n)
+            }
+        }
+        return (loss / Float(n), gradient)
+    }
+
+    /// dx = dout·W instead of dout·Wᵀ, as index arithmetic: reads W[j, i], which runs off the end
+    /// of W when it is not square.
+    static func linearBackwardWithoutTranspose(_ dout: Tensor, _ x: Tensor, _ w: Tensor)
+        -> (input: Tensor, weight: Tensor, bias: Tensor) {
+        let (n, d, m) = (x.shape[0], x.shape[1], w.shape[1])
+        var dx = Tensor(zeros: [n, d]), dw = Tensor(zeros: [d, m]), db = Tensor(zeros: [m])
+        for row in 0..<n {
+            for j in 0..<m {
+                db[j] += dout[row, j]
+                for i in 0..<d {
+                    dx[row, i] += dout[row, j] * w[j, i]
+                    dw[i, j] += x[row, i] * dout[row, j]
+                }
+            }
+        }
+        return (dx, dw, db)
+    }
+
+    // MARK: Convolution
+
+    struct ConvolutionKnobs {
+        var subtractPadding = true        // false: input row = oh·stride + kh (padding forgotten in the index)
+        var paddingOnBothSides = true     // false: OH = (H + padding − KH)/stride + 1
+        var flipKernel = false
+        var strideInBackward = true       // false: the backward pass walks the input as if stride were 1
+        var sumOverImages = true          // false: dw and db keep only the last image's contribution
+    }
+
+    static func convolution(_ x: Tensor, _ w: Tensor, _ b: Tensor, stride: Int, padding: Int, _ knobs: ConvolutionKnobs) -> Tensor {
+        let (n, c, h, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (f, kh, kw) = (w.shape[0], w.shape[2], w.shape[3])
+        let sides = knobs.paddingOnBothSides ? 2 : 1
+        let oh = (h + sides * padding - kh) / stride + 1, ow = (width + sides * padding - kw) / stride + 1
+        let shift = knobs.subtractPadding ? padding : 0
+        var out = Tensor(zeros: [n, f, oh, ow])
+        for image in 0..<n {
+            for filter in 0..<f {
+                for i in 0..<oh {
+                    for j in 0..<ow {
+                        var sum = b[filter]
+                        for channel in 0..<c {
+                            for di in 0..<kh {
+                                for dj in 0..<kw {
+                                    let row = i * stride + di - shift, column = j * stride + dj - shift
+                                    if row < 0 || row >= h || column < 0 || column >= width { continue }
+                                    let (ki, kj) = knobs.flipKernel ? (kh - 1 - di, kw - 1 - dj) : (di, dj)
+                                    sum += w[filter, channel, ki, kj] * x[image, channel, row, column]
+                                }
+                            }
+                        }
+                        out[image, filter, i, j] = sum
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    static func convolutionBackward(_ dout: Tensor, _ x: Tensor, _ w: Tensor, stride: Int, padding: Int,
+                                    _ knobs: ConvolutionKnobs) -> (input: Tensor, weight: Tensor, bias: Tensor) {
+        let (n, c, h, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (f, kh, kw) = (w.shape[0], w.shape[2], w.shape[3])
+        let (oh, ow) = (dout.shape[2], dout.shape[3])
+        let shift = knobs.subtractPadding ? padding : 0
+        let step = knobs.strideInBackward ? stride : 1
+        var dx = Tensor(zeros: x.shape), dw = Tensor(zeros: w.shape), db = Tensor(zeros: [f])
+        for image in 0..<n {
+            if !knobs.sumOverImages {
+                dw.zero()
+                db.zero()
+            }
+            for filter in 0..<f {
+                for i in 0..<oh {
+                    for j in 0..<ow {
+                        let g = dout[image, filter, i, j]
+                        db[filter] += g
+                        for channel in 0..<c {
+                            for di in 0..<kh {
+                                for dj in 0..<kw {
+                                    let row = i * step + di - shift, column = j * step + dj - shift
+                                    if row < 0 || row >= h || column < 0 || column >= width { continue }
+                                    let (ki, kj) = knobs.flipKernel ? (kh - 1 - di, kw - 1 - dj) : (di, dj)
+                                    dw[filter, channel, ki, kj] += g * x[image, channel, row, column]
+                                    dx[image, channel, row, column] += g * w[filter, channel, ki, kj]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (dx, dw, db)
+    }
+
+    // MARK: Max-pooling
+
+    struct PoolingKnobs {
+        var strideIsSize = false          // the window moves by its own size whatever the stride
+        var gradientEverywhere = false    // dout goes to every position of the window
+        var overwrite = false             // dx[winner] = dout instead of +=
+    }
+
+    static func maxPool(_ x: Tensor, size: Int, stride: Int, _ knobs: PoolingKnobs) -> Tensor {
+        let stride = knobs.strideIsSize ? size : stride
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let oh = (h - size) / stride + 1, ow = (w - size) / stride + 1
+        var out = Tensor(zeros: [n, c, oh, ow])
+        for image in 0..<n {
+            for channel in 0..<c {
+                for i in 0..<oh {
+                    for j in 0..<ow {
+                        var best = -Float.infinity
+                        for di in 0..<size {
+                            for dj in 0..<size { best = max(best, x[image, channel, i * stride + di, j * stride + dj]) }
+                        }
+                        out[image, channel, i, j] = best
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    static func maxPoolBackward(_ dout: Tensor, _ x: Tensor, size: Int, stride: Int, _ knobs: PoolingKnobs) -> Tensor {
+        let stride = knobs.strideIsSize ? size : stride
+        let (n, c) = (x.shape[0], x.shape[1])
+        var dx = Tensor(zeros: x.shape)
+        for image in 0..<n {
+            for channel in 0..<c {
+                for i in 0..<dout.shape[2] {
+                    for j in 0..<dout.shape[3] {
+                        let g = dout[image, channel, i, j]
+                        var (bestRow, bestColumn) = (i * stride, j * stride)
+                        for di in 0..<size {
+                            for dj in 0..<size {
+                                let (row, column) = (i * stride + di, j * stride + dj)
+                                if knobs.gradientEverywhere { dx[image, channel, row, column] += g }
+                                if x[image, channel, row, column] > x[image, channel, bestRow, bestColumn] {
+                                    (bestRow, bestColumn) = (row, column)
+                                }
+                            }
+                        }
+                        if knobs.gradientEverywhere { continue }
+                        if knobs.overwrite {
+                            dx[image, channel, bestRow, bestColumn] = g
+                        } else {
+                            dx[image, channel, bestRow, bestColumn] += g
+                        }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+
+    // MARK: Normalization
+
+    struct NormalizationKnobs {
+        var overRows: Bool                // true: batch norm (statistics per column); false: layer norm
+        var unbiased = false              // variance divided by count − 1
+        var useEpsilon = true
+        var meanAndVariancePaths = true   // false: dx = dout·γ/√(σ² + ε)
+        var dgammaFirstRowOnly = false
+        var dgammaAveraged = false
+    }
+
+    /// The flat indices of each group that shares a mean and variance.
+    static func groups(n: Int, d: Int, overRows: Bool) -> [[Int]] {
+        overRows ? (0..<d).map { col in (0..<n).map { $0 * d + col } } : (0..<n).map { row in (0..<d).map { row * d + $0 } }
+    }
+
+    static func statistics(_ x: Tensor, _ group: [Int], _ knobs: NormalizationKnobs, _ epsilon: Float) -> (mean: Float, inverseStd: Float) {
+        let mean = group.reduce(0) { $0 + x.scalars[$1] } / Float(group.count)
+        let squares = group.reduce(0) { $0 + (x.scalars[$1] - mean) * (x.scalars[$1] - mean) }
+        let variance = squares / Float(knobs.unbiased ? group.count - 1 : group.count)
+        return (mean, 1 / (variance + (knobs.useEpsilon ? epsilon : 0)).squareRoot())
+    }
+
+    static func normalize(_ x: Tensor, _ gamma: Tensor, _ beta: Tensor, _ epsilon: Float, _ knobs: NormalizationKnobs) -> Tensor {
+        let (n, d) = (x.shape[0], x.shape[1])
+        var out = Tensor(zeros: [n, d])
+        for group in groups(n: n, d: d, overRows: knobs.overRows) {
+            let (mean, inverseStd) = statistics(x, group, knobs, epsilon)
+            for index in group {
+                out.scalars[index] = gamma.scalars[index % d] * (x.scalars[index] - mean) * inverseStd + beta.scalars[index % d]
+            }
+        }
+        return out
+    }
+
+    static func normalizeBackward(_ dout: Tensor, _ x: Tensor, _ gamma: Tensor, _ epsilon: Float, _ knobs: NormalizationKnobs)
+        -> (input: Tensor, gamma: Tensor, beta: Tensor) {
+        let (n, d) = (x.shape[0], x.shape[1])
+        var dx = Tensor(zeros: [n, d]), dgamma = Tensor(zeros: [d]), dbeta = Tensor(zeros: [d])
+        for group in groups(n: n, d: d, overRows: knobs.overRows) {
+            let (mean, inverseStd) = statistics(x, group, knobs, epsilon)
+            var meanG: Float = 0, meanGXhat: Float = 0
+            for index in group {
+                let xhat = (x.scalars[index] - mean) * inverseStd, g = dout.scalars[index] * gamma.scalars[index % d]
+                dbeta.scalars[index % d] += dout.scalars[index]
+                if !knobs.dgammaFirstRowOnly || index < d {
+                    dgamma.scalars[index % d] += dout.scalars[index] * xhat / (knobs.dgammaAveraged ? Float(n) : 1)
+                }
+                meanG += g / Float(group.count)
+                meanGXhat += g * xhat / Float(group.count)
+            }
+            for index in group {
+                let xhat = (x.scalars[index] - mean) * inverseStd, g = dout.scalars[index] * gamma.scalars[index % d]
+                dx.scalars[index] = knobs.meanAndVariancePaths ? (g - meanG - xhat * meanGXhat) * inverseStd : g * inverseStd
+            }
+        }
+        return (dx, dgamma, dbeta)
+    }
+}
