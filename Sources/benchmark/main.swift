@@ -175,6 +175,22 @@ func trainingRate(_ model: Sequential, batchSize: Int, learningRate: Float) -> D
         optimizer.step(model.parameters)
     }
     step()
+    // Where a step's time goes (best of a few).
+    var forward = Double.infinity, backward = Double.infinity, update = Double.infinity
+    for _ in 0..<(quick ? 2 : 5) {
+        var t = now()
+        let logits = model.forward(images, mode: .training)
+        let (_, dLogits) = softmaxCrossEntropy(logits: logits, labels: labels)
+        forward = min(forward, now() - t)
+        t = now()
+        model.zeroGradients()
+        _ = model.backward(dLogits)
+        backward = min(backward, now() - t)
+        t = now()
+        optimizer.step(model.parameters)
+        update = min(update, now() - t)
+    }
+    print("    per step: forward \(number(forward * 1e3)) ms, backward \(number(backward * 1e3)) ms, Adam \(number(update * 1e3)) ms")
     let steps = quick ? 5 : 30
     var best = Double.infinity
     for _ in 0..<(quick ? 1 : 3) {   // best of three runs of `steps` steps

@@ -138,6 +138,16 @@ struct PoolingTests {
         #expect(maxRelativeError(dx, numeric) < 1e-2)
     }
 
+    @Test("ties go to the first maximum in scan order, in the 2×2 fast path and the general loop", arguments: [(2, 2), (3, 1)])
+    func ties(size: Int, stride: Int) {
+        var rng = RandomSource(seed: 8)
+        let x = Tensor(shape: [2, 2, 6, 6], scalars: (0..<144).map { _ in Float(rng.integer(below: 2)) })
+        let pool = MaxPool2D(size: size, stride: stride)
+        #expect(pool.forward(x, mode: .training) == Reference.maxPoolForward(x, size: size, stride: stride).out)
+        let dy = Tensor(uniform: pool.outputShape(for: x.shape), low: -1, high: 1, rng: &rng)
+        #expect(maxRelativeError(pool.backward(dy), Reference.maxPoolBackward(x, dy, size: size, stride: stride)) < 1e-6)
+    }
+
     @Test("2×2 pooling halves height and width; odd sizes round down")
     func outputShapes() {
         #expect(MaxPool2D().outputShape(for: [100, 32, 28, 28]) == [100, 32, 14, 14])

@@ -100,6 +100,31 @@ struct GEMMTests {
         }
     }
 
+    @Test("a large transposed B is multiplied as Cᵀ = op(B)ᵀ·op(A)ᵀ; alpha, beta and padding still hold")
+    func transposedProducts() {
+        for threads in [1, 2] {
+            Self.check(20, 300, 100, ta: false, tb: true, alpha: 0.5, beta: 0.5, padding: 3, threads: threads)
+            Self.check(30, 50, 70, ta: true, tb: true, beta: 1, padding: 2, threads: threads)
+            Self.check(100, 3136, 64, ta: false, tb: true, threads: threads)
+            Self.check(7, 40, 33, ta: true, tb: true, alpha: -1, beta: 0, threads: threads)
+        }
+    }
+
+    @Test("a tall A (m ≥ 512, beyond L2) is copied into 6-row tiles")
+    func packedA() {
+        Self.check(607, 50, 341, ta: false, tb: false, beta: 0.5, padding: 2, threads: 1)
+        Self.check(601, 49, 340, ta: true, tb: false, alpha: 2, threads: 2)
+    }
+
+    @Test("few rows of A·Bᵀ with a long shared dimension are computed as dot products")
+    func dotProducts() {
+        Self.check(25, 32, 784, ta: false, tb: true, beta: 1)
+        Self.check(9, 32, 784, ta: false, tb: true)
+        Self.check(1, 1, 64, ta: false, tb: true, alpha: 2, beta: 0.5)
+        Self.check(32, 7, 101, ta: false, tb: true, alpha: -1, beta: 1, padding: 5)
+        Self.check(4, 5, 67, ta: false, tb: true, padding: 1)
+    }
+
     @Test("the lessons' shapes, where the parallel split takes columns or rows")
     func lessonShapes() {
         Self.check(100, 10, 784, ta: false, tb: false)

@@ -8,7 +8,7 @@
 // and the convolution becomes one matrix product with the filters W, seen as (Cout, Cin·K·K):
 //
 //   forward    out  (Cout, Ho·Wo)     = W · columns + b
-//   backward   dW   (Cout, Cin·K·K)  += dout · columnsᵀ
+//   backward   dW   (Cout, Cin·K·K)  += dout · columnsᵀ     (computed as its transpose, columns · doutᵀ)
 //              db   (Cout)           += dout summed over pixels
 //              dcolumns (Cin·K·K, Ho·Wo) = Wᵀ · dout, then col2im adds each entry back onto
 //                                          the input pixel it was copied from
@@ -91,7 +91,7 @@ public func convolutionBackward(_ shape: ConvolutionShape, input: UnsafePointer<
     let q = s.patchSize, p = s.outputPixels, cout = s.outputChannels
     let pieces = min(s.batch, Threads.count * 2)
     let gemmThreads = pieces == 1 ? Threads.count : 1
-    // Each piece sums its images' dW (Cout·Q) and db (Cout) here; they are added up at the end.
+    // Each piece sums its images' dWᵀ (Q·Cout) and db (Cout) here; they are added up at the end.
     let partialSize = cout * q + cout
     let partials = UnsafeMutablePointer<Float>.allocate(capacity: pieces * partialSize)
     defer { partials.deallocate() }
@@ -106,9 +106,10 @@ public func convolutionBackward(_ shape: ConvolutionShape, input: UnsafePointer<
         for n in first..<(s.batch * (piece + 1) / pieces) {
             let dout = pointers.outputGradient + n * s.outputImageSize        // (Cout, Ho·Wo)
             im2col(s, image: pointers.input + n * s.inputImageSize, into: columns)
-            // dW += dout · columnsᵀ   (Cout, Q)
-            gemm(transposeA: false, transposeB: true, m: cout, n: q, k: p, alpha: 1,
-                 a: dout, lda: p, b: columns, ldb: p, beta: n == first ? 0 : 1, c: dW, ldc: q, threads: gemmThreads)
+            // dWᵀ += columns · doutᵀ   (Q, Cout): kept transposed, so the operand the GEMM must
+            // transpose while packing is the small dout, not the columns (transposed back below).
+            gemm(transposeA: false, transposeB: true, m: q, n: cout, k: p, alpha: 1,
+                 a: columns, lda: p, b: dout, ldb: p, beta: n == first ? 0 : 1, c: dW, ldc: cout, threads: gemmThreads)
             // db += Σ_pixels dout
             for co in 0..<cout { db[co] += sum(dout + co * p, count: p) }
             if let dx = pointers.inputGradient {
@@ -122,9 +123,12 @@ public func convolutionBackward(_ shape: ConvolutionShape, input: UnsafePointer<
         }
     }
     for piece in 0..<pieces {
-        let partial = partials + piece * partialSize
-        for i in 0..<(cout * q) { weightGradient[i] += partial[i] }
-        for co in 0..<cout { biasGradient[co] += partial[cout * q + co] }
+        let partial = partials + piece * partialSize      // dWᵀ (Q, Cout), then db (Cout)
+        for co in 0..<cout {
+            let row = weightGradient + co * q
+            for i in 0..<q { row[i] += partial[i * cout + co] }
+            biasGradient[co] += partial[cout * q + co]
+        }
     }
 }
 
@@ -183,7 +187,7 @@ private func transfer(_ s: ConvolutionShape, image x: UnsafeMutablePointer<Float
                         }
                         for ox in 0..<first { run[ox] = 0 }
                         if stride == 1 {
-                            (run + first).update(from: pixels + first, count: end - first)
+                            for ox in first..<end { run[ox] = pixels[ox] }   // runs of 14 to 28: a loop beats memmove
                         } else {
                             for ox in first..<end { run[ox] = pixels[ox * stride] }
                         }

@@ -53,17 +53,37 @@ public func gemm(
         scale(c, ldc: ldc, m: m, n: n, by: beta)
         return
     }
+    // C = A·Bᵀ with few rows and a long shared dimension (a convolution's dW on a one-channel image:
+    // 25 × 32 results, each a sum over 784 pixels): A and B are both contiguous along k, so take the
+    // dot products directly; transposing B into slivers would cost more than the multiplication.
+    if !transposeA && transposeB && k >= 64 && m <= 32 && m * n * k < parallelThreshold {
+        dotProducts(m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        return
+    }
+    // Packing a transposed B costs one strided copy per element of B. When B is much larger than
+    // A and C (lesson 04's dx = dy·Wᵀ: W is 3136×1024, dy only 100×1024), compute Cᵀ = op(B)ᵀ·op(A)ᵀ
+    // instead, where the transposed operand to pack is the small A, and transpose the result.
+    if transposeB && (transposeA ? n * k > m * n : n * k > 2 * (m * k + m * n)) {
+        multiplyTransposed(transposeA: transposeA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                           beta: beta, c: c, ldc: ldc, threads: threads)
+        return
+    }
+    // A is read in place while it fits in L2 (a convolution's filters, a batch of activations).
+    // A tall A that does not (lesson 04's 3136-row operands) is copied into contiguous 6-row tiles,
+    // worth it only when each tile then serves 3 or more 16-column slivers of B.
+    let packA = n >= 3 * tileColumns && m >= 512 && m * k >= 200_000
     let problem = GEMMProblem(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                              a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                              a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, packA: packA)
     let threads = max(1, threads)
     guard threads > 1, m * n * k >= parallelThreshold else {
         problem.runOnThisThread()
         return
     }
-    // Split C into column blocks when it is wide enough: each thread then packs only its own part
-    // of B and reads A in place, so nothing is done twice. A narrow C (N = 10, 32, 64) is split
-    // into row blocks instead; each thread packs the (small) B itself.
-    let splitColumns = n >= 2 * tileColumns * threads
+    // Split C into blocks of columns or of rows. Each column block needs all of A, each row block
+    // all of B: split along the longer side of C, so the operand every piece reads is the smaller
+    // one (lesson 04's dy·Wᵀ, computed as W·dyᵀ, is 3136 × 100: rows, or every piece would stream
+    // all 12.8 MB of W). A side too short to give each thread two tiles is not split.
+    let splitColumns = n >= m ? n >= 2 * tileColumns * threads : m < 2 * tileRows * threads
     let extent = splitColumns ? n : m
     let quantum = splitColumns ? tileColumns : tileRows
     let quanta = (extent + quantum - 1) / quantum
@@ -77,6 +97,84 @@ public func gemm(
     }
 }
 
+/// C = alpha · A · Bᵀ + beta · C as dot products of rows: C[i, j] = Σ_p A[i, p] · B[j, p].
+/// 3 rows of A × 4 rows of B at a time, in 12 SIMD8 accumulators summed across lanes at the end.
+private func dotProducts(m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                         b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    let vectorEnd = k / 8 * 8
+    for i in stride(from: 0, to: m, by: 3) {
+        let rows = min(3, m - i)
+        // Rows past the end repeat the last one (computed, never stored).
+        let a0 = a + i * lda, a1 = a + min(i + 1, m - 1) * lda, a2 = a + min(i + 2, m - 1) * lda
+        for j in stride(from: 0, to: n, by: 4) {
+            let columns = min(4, n - j)
+            let b0 = b + j * ldb, b1 = b + min(j + 1, n - 1) * ldb
+            let b2 = b + min(j + 2, n - 1) * ldb, b3 = b + min(j + 3, n - 1) * ldb
+            var s00 = SIMD8<Float>(), s01 = SIMD8<Float>(), s02 = SIMD8<Float>(), s03 = SIMD8<Float>()
+            var s10 = SIMD8<Float>(), s11 = SIMD8<Float>(), s12 = SIMD8<Float>(), s13 = SIMD8<Float>()
+            var s20 = SIMD8<Float>(), s21 = SIMD8<Float>(), s22 = SIMD8<Float>(), s23 = SIMD8<Float>()
+            var p = 0
+            while p < vectorEnd {
+                let x0 = load(a0 + p), x1 = load(a1 + p), x2 = load(a2 + p)
+                var y = load(b0 + p)
+                s00 = multiplyAdd(s00, x0, y); s10 = multiplyAdd(s10, x1, y); s20 = multiplyAdd(s20, x2, y)
+                y = load(b1 + p)
+                s01 = multiplyAdd(s01, x0, y); s11 = multiplyAdd(s11, x1, y); s21 = multiplyAdd(s21, x2, y)
+                y = load(b2 + p)
+                s02 = multiplyAdd(s02, x0, y); s12 = multiplyAdd(s12, x1, y); s22 = multiplyAdd(s22, x2, y)
+                y = load(b3 + p)
+                s03 = multiplyAdd(s03, x0, y); s13 = multiplyAdd(s13, x1, y); s23 = multiplyAdd(s23, x2, y)
+                p += 8
+            }
+            // Sum each accumulator's lanes, add the last k mod 8 terms, and store the valid results.
+            @inline(__always) func store(_ r: Int, _ column: Int, _ sum: SIMD8<Float>,
+                                         _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) {
+                guard r < rows, column < columns else { return }
+                var total = sum.sum()
+                for q in vectorEnd..<k { total += x[q] * y[q] }
+                let target = c + (i + r) * ldc + j + column
+                target.pointee = beta == 0 ? alpha * total : alpha * total + beta * target.pointee
+            }
+            store(0, 0, s00, a0, b0); store(0, 1, s01, a0, b1); store(0, 2, s02, a0, b2); store(0, 3, s03, a0, b3)
+            store(1, 0, s10, a1, b0); store(1, 1, s11, a1, b1); store(1, 2, s12, a1, b2); store(1, 3, s13, a1, b3)
+            store(2, 0, s20, a2, b0); store(2, 1, s21, a2, b1); store(2, 2, s22, a2, b2); store(2, 3, s23, a2, b3)
+        }
+    }
+}
+
+/// C = alpha · op(A) · Bᵀ + beta · C computed as T = B · op(A)ᵀ (n × m, scratch), then C = Tᵀ.
+private func multiplyTransposed(transposeA: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                                a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                                beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int) {
+    let t = UnsafeMutablePointer<Float>.allocate(capacity: n * m)
+    defer { t.deallocate() }
+    // op(B)ᵀ is B as stored (n × k); op(A)ᵀ is A as stored when transposeA, else Aᵀ.
+    gemm(transposeA: false, transposeB: !transposeA, m: n, n: m, k: k, alpha: alpha,
+         a: b, lda: ldb, b: a, ldb: lda, beta: 0, c: t, ldc: m, threads: threads)
+    // C[i, j] = T[j, i] (+ beta · C[i, j]), in 32 × 32 blocks so both sides stay in cache.
+    let pointers = TransposePointers(t: t, c: c)
+    let blocks = (m + 31) / 32
+    let pieces = threads > 1 && m * n >= 100_000 ? min(blocks, threads) : 1
+    parallelFor(pieces) { piece in
+        for block in (blocks * piece / pieces)..<(blocks * (piece + 1) / pieces) {
+            let i0 = block * 32, i1 = min(m, i0 + 32)
+            for j0 in stride(from: 0, to: n, by: 32) {
+                for i in i0..<i1 {
+                    let row = pointers.c + i * ldc
+                    for j in j0..<min(n, j0 + 32) {
+                        let v = pointers.t[j * m + i]
+                        row[j] = beta == 0 ? v : v + beta * row[j]
+                    }
+                }
+            }
+        }
+    }
+}
+
+private struct TransposePointers: @unchecked Sendable {
+    let t: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
+}
+
 /// One multiplication, as the blocked loops see it. The pointers are the caller's; threads work
 /// on disjoint blocks of C.
 private struct GEMMProblem: @unchecked Sendable {
@@ -87,6 +185,8 @@ private struct GEMMProblem: @unchecked Sendable {
     var b: UnsafePointer<Float>, ldb: Int
     var beta: Float
     var c: UnsafeMutablePointer<Float>, ldc: Int
+    /// Copy A into 6-row tiles (see `gemm`), or read it in place.
+    var packA: Bool
 
     /// The sub-problem for columns `range` of C.
     func columns(_ range: Range<Int>) -> GEMMProblem {
@@ -112,10 +212,14 @@ private struct GEMMProblem: @unchecked Sendable {
         let (rowStride, depthStride) = transposeA ? (1, lda) : (lda, 1)
         let panelWidth = min(n, blockColumns)
         let slivers = (panelWidth + tileColumns - 1) / tileColumns
+        let depth = min(k, blockDepth)
+        let packedBCount = slivers * tileColumns * depth
+        let packedACount = packA ? (blockRows + tileRows) * depth : 0
         let packed = UnsafeMutableRawPointer.allocate(
-            byteCount: slivers * tileColumns * min(k, blockDepth) * MemoryLayout<Float>.stride, alignment: 64)
-            .bindMemory(to: Float.self, capacity: slivers * tileColumns * min(k, blockDepth))
+            byteCount: (packedBCount + packedACount) * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: packedBCount + packedACount)
         defer { packed.deallocate() }
+        let packedA = packed + packedBCount
 
         for jc in stride(from: 0, to: n, by: blockColumns) {
             let nc = min(blockColumns, n - jc)
@@ -126,19 +230,67 @@ private struct GEMMProblem: @unchecked Sendable {
                 let betaHere: Float = pc == 0 ? beta : 1
                 for ic in stride(from: 0, to: m, by: blockRows) {
                     let mc = min(blockRows, m - ic)
+                    if packA { self.packA(rows: ic, mc, depth: pc, kc, into: packedA) }
                     for jr in stride(from: 0, to: nc, by: tileColumns) {
                         let sliver = UnsafePointer(packed + jr * kc)
                         let columnCount = min(tileColumns, nc - jr)
                         for ir in stride(from: 0, to: mc, by: tileRows) {
                             let i = ic + ir
-                            microKernel(depth: kc,
-                                        a: a + i * rowStride + pc * depthStride, rowStride: rowStride,
-                                        depthStride: depthStride, rows: min(tileRows, mc - ir),
-                                        b: sliver, c: c + i * ldc + jc + jr, ldc: ldc, columns: columnCount,
-                                        alpha: alpha, beta: betaHere)
+                            let rows = min(tileRows, mc - ir)
+                            if packA {
+                                microKernel(depth: kc, a: UnsafePointer(packedA + ir * kc), rowStride: 1,
+                                            depthStride: tileRows, rows: rows,
+                                            b: sliver, c: c + i * ldc + jc + jr, ldc: ldc, columns: columnCount,
+                                            alpha: alpha, beta: betaHere)
+                            } else {
+                                microKernel(depth: kc, a: a + i * rowStride + pc * depthStride, rowStride: rowStride,
+                                            depthStride: depthStride, rows: rows,
+                                            b: sliver, c: c + i * ldc + jc + jr, ldc: ldc, columns: columnCount,
+                                            alpha: alpha, beta: betaHere)
+                            }
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// Copies op(A)[rows..<rows+mc, depth..<depth+kc] into tiles of 6 rows: tile t holds, for each
+    /// p, its 6 values A(6t + r, p) side by side (6·kc floats), so the micro-kernel reads one
+    /// contiguous stream. Rows past mc repeat the last row (they are computed but never stored).
+    private func packA(rows ic: Int, _ mc: Int, depth pc: Int, _ kc: Int, into packed: UnsafeMutablePointer<Float>) {
+        for ir in stride(from: 0, to: mc, by: tileRows) {
+            let tile = packed + ir * kc
+            let valid = min(tileRows, mc - ir)
+            if transposeA && valid == tileRows {
+                // op(A)(i, p) = a[p * lda + i]: the tile's 6 values for each p are contiguous.
+                var source = a + pc * lda + ic + ir
+                var target = tile
+                for _ in 0..<kc {
+                    target[0] = source[0]; target[1] = source[1]; target[2] = source[2]
+                    target[3] = source[3]; target[4] = source[4]; target[5] = source[5]
+                    source += lda
+                    target += tileRows
+                }
+                continue
+            }
+            if !transposeA {
+                // op(A)(i, p) = a[i * lda + p]: six contiguous rows, read side by side.
+                let row = a + pc
+                let r0 = row + (ic + ir) * lda, r1 = row + (ic + ir + min(1, valid - 1)) * lda
+                let r2 = row + (ic + ir + min(2, valid - 1)) * lda, r3 = row + (ic + ir + min(3, valid - 1)) * lda
+                let r4 = row + (ic + ir + min(4, valid - 1)) * lda, r5 = row + (ic + ir + min(5, valid - 1)) * lda
+                var target = tile
+                for p in 0..<kc {
+                    target[0] = r0[p]; target[1] = r1[p]; target[2] = r2[p]
+                    target[3] = r3[p]; target[4] = r4[p]; target[5] = r5[p]
+                    target += tileRows
+                }
+                continue
+            }
+            for r in 0..<tileRows {
+                var source = a + pc * lda + ic + ir + min(r, valid - 1)
+                for p in 0..<kc { tile[p * tileRows + r] = source.pointee; source += lda }
             }
         }
     }

@@ -41,16 +41,19 @@ public func maxPoolForward(_ shape: PoolingShape, input: UnsafePointer<Float>,
         let x = pointers.input + plane * h * w
         let out = pointers.output + plane * ho * wo, arg = pointers.argmax + plane * ho * wo
         if s.size == 2 && s.stride == 2 {
-            // The common case: compare two rows pairwise.
+            // The common case: the larger of each pair in the top and bottom rows, then the larger
+            // of the two, as selects rather than branches (the winner is unpredictable). Ties go
+            // to the first in scan order, as in the general loop below.
             for oy in 0..<ho {
                 let top = 2 * oy * w, bottom = top + w
                 for ox in 0..<wo {
-                    var best = top + 2 * ox
-                    if x[top + 2 * ox + 1] > x[best] { best = top + 2 * ox + 1 }
-                    if x[bottom + 2 * ox] > x[best] { best = bottom + 2 * ox }
-                    if x[bottom + 2 * ox + 1] > x[best] { best = bottom + 2 * ox + 1 }
-                    out[oy * wo + ox] = x[best]
-                    arg[oy * wo + ox] = Int32(best)
+                    let i = top + 2 * ox, j = bottom + 2 * ox
+                    let a = x[i], b = x[i + 1], c = x[j], d = x[j + 1]
+                    let topMax = b > a ? b : a, topAt = b > a ? i + 1 : i
+                    let bottomMax = d > c ? d : c, bottomAt = d > c ? j + 1 : j
+                    let lower = bottomMax > topMax
+                    out[oy * wo + ox] = lower ? bottomMax : topMax
+                    arg[oy * wo + ox] = Int32(truncatingIfNeeded: lower ? bottomAt : topAt)
                 }
             }
             return

@@ -56,12 +56,12 @@ public enum Models {
                           biases.tensor([outputs], fanIn: inputs, fanOut: outputs, rng: &rng))
         }
         return Sequential([
-            Reshape(to: [1, 28, 28]),
-            conv(1, 32), layers.relu(), layers.maxPool(2, 2),
-            conv(32, 64), layers.relu(), layers.maxPool(2, 2),
-            Flatten(),
+            Reshape(to: [1, 28, 28]),                          // (N, 784) → (N, 1, 28, 28)
+            conv(1, 32), layers.relu(), layers.maxPool(2, 2),  // → 14×14×32
+            conv(32, 64), layers.relu(), layers.maxPool(2, 2), // →  7×7×64
+            Flatten(),                                         // → 3136
             linear(7 * 7 * 64, 1024), layers.relu(),
-        ] + (keepProbability < 1 ? [layers.dropout(keepProbability, seed)] : []) + [
+        ] + (keepProbability < 1 ? [layers.dropout(keepProbability, seed)] : []) + [   // lesson 05
             linear(1024, 10),
         ])
     }

@@ -14,9 +14,10 @@ extension Sequential {
         let width0 = max(5, rows.map(\.0.count).max() ?? 0), width1 = max(12, rows.map(\.1.count).max() ?? 0)
         let width2 = max(10, rows.map(\.2.count).max() ?? 0)
         func line(_ a: String, _ b: String, _ c: String) -> String {
-            a.padding(toLength: width0 + 2, withPad: " ", startingAt: 0)
+            let text = a.padding(toLength: width0 + 2, withPad: " ", startingAt: 0)
                 + b.padding(toLength: width1 + 2, withPad: " ", startingAt: 0)
                 + String(repeating: " ", count: max(0, width2 - c.count)) + c
+            return String(text.reversed().drop { $0 == " " }.reversed())   // no trailing spaces
         }
         var lines = [line("layer", "output shape", "parameters")]
         lines.append(String(repeating: "-", count: width0 + width1 + width2 + 4))

@@ -78,13 +78,12 @@ public final class Adam: Optimizer {
                 state.v.withUnsafeMutableBufferPointer { v in
                     p.gradient.scalars.withUnsafeBufferPointer { g in
                         p.value.scalars.withUnsafeMutableBufferPointer { w in
-                            for i in 0..<w.count {
-                                m[i] = b1 * m[i] + (1 - b1) * g[i]
-                                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                                let mHat = m[i] / correction1
-                                let vHat = v[i] / correction2
-                                w[i] -= lr * (mHat / (vHat.squareRoot() + eps) + decay * w[i])
-                            }
+                            guard w.count > 0 else { return }
+                            // The formulas above, as a SIMD loop on several threads (Kernels/OptimizerKernels.swift).
+                            adamUpdate(weights: w.baseAddress!, gradients: g.baseAddress!, firstMoments: m.baseAddress!,
+                                       secondMoments: v.baseAddress!, count: w.count, learningRate: lr, beta1: b1,
+                                       beta2: b2, epsilon: eps, weightDecay: decay,
+                                       correction1: correction1, correction2: correction2)
                         }
                     }
                 }
