@@ -52,7 +52,8 @@ for chapter in Set(exercises.map(\.chapter)).sorted() {
             failing += 1
             print("  ✗ \(padded(exercise.title))  failing: \(verdict.summary)")
         case .notStarted:
-            print("  · \(padded(exercise.title))  not started")
+            let partly = verdict.summary.contains("already right") ? " (\(verdict.summary))" : ""
+            print("  · \(padded(exercise.title))  not started\(partly)")
         }
         if verdict.status != .passed {
             print("      write:    \(exercise.exercisePath) (\(exercise.functions.joined(separator: ", ")))")
