@@ -31,6 +31,7 @@ let lessons = [
     "lesson03-adam",
     "lesson04-convolutions",
     "lesson05-dropout",
+    "lesson06-init-histograms",
 ]
 
 // MARK: Exercises (issue 5): the learner's stubs, the reference answers, the grading, `swift run progress`.

@@ -91,6 +91,13 @@ extension Tensor {
         }
     }
 
+    /// Every element multiplied by `scale`.
+    public static func * (scale: Float, tensor: Tensor) -> Tensor {
+        var result = tensor
+        result.scalars.withUnsafeMutableBufferPointer { for i in 0..<$0.count { $0[i] *= scale } }
+        return result
+    }
+
     /// The sum of all elements, accumulated in Double so large tensors do not lose precision.
     public func sum() -> Float {
         scalars.withUnsafeBufferPointer { p in

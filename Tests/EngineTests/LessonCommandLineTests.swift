@@ -78,3 +78,26 @@ struct LessonCommandLineTests {
         #expect(!result.standardError.contains("Fatal error"))
     }
 }
+
+@Suite("Lesson 06 initialization scales")
+struct InitializationLessonTests {
+    /// The chapter's claim, measured: per-layer std shrinks with 0.01·randn, grows with 0.05·randn,
+    /// and stays put with Kaiming.
+    @Test func activationsShrinkGrowOrHold() throws {
+        let result = try runProduct("lesson06-init-histograms", [])
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        let blocks = result.standardOutput.components(separatedBy: "\n\n")
+        try #require(blocks.count == 3)
+        func stds(_ block: String) -> [Double] {
+            block.split(separator: "\n").filter { $0.hasPrefix("layer ") }.compactMap { line in
+                let parts = line.split(separator: " ")
+                return parts.firstIndex(of: "std").flatMap { Double(parts[$0 + 1]) }
+            }
+        }
+        let (small, large, kaiming) = (stds(blocks[0]), stds(blocks[1]), stds(blocks[2]))
+        try #require(small.count == 6 && large.count == 6 && kaiming.count == 6)
+        #expect(zip(small, small.dropFirst()).allSatisfy { $1 < 0.6 * $0 })    // each layer at most 60% of the last
+        #expect(zip(large, large.dropFirst()).allSatisfy { $1 > 1.6 * $0 })    // each layer at least 160% of the last
+        #expect(kaiming.allSatisfy { abs($0 - kaiming[0]) < 0.05 * kaiming[0] })
+    }
+}
