@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 // deep-learning-from-scratch: a small engine, eight lessons, a book, and self-graded exercises.
 // No package dependencies: the Swift toolchain alone.
 import PackageDescription
