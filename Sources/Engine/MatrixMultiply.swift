@@ -5,7 +5,7 @@
 public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
     let (m, k, n) = productShape(a, b, transposeA, transposeB)
     // gemm with beta = 0 writes every element of C without reading it: no need to zero it first.
-    var c = Tensor(shape: [m, n], scalars: [Float](unsafeUninitializedCapacity: m * n) { _, count in count = m * n })
+    var c = Tensor(uninitializedShape: [m, n]) { _ in }
     multiply(a, b, transposeA, transposeB, m, n, k, beta: 0, into: &c)
     return c
 }

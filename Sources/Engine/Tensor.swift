@@ -29,6 +29,17 @@ public struct Tensor: Sendable, Equatable {
         self.scalars = Array(repeating: value, count: shape.reduce(1, *))
     }
 
+    /// A tensor whose elements `initialize` writes, every one of them, without zeroing them first
+    /// (kernels that overwrite their outputs completely use this).
+    init(uninitializedShape shape: [Int], _ initialize: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        let count = shape.reduce(1, *)
+        let scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initializedCount in
+            if count > 0 { initialize(buffer) }
+            initializedCount = count
+        }
+        self.init(shape: shape, scalars: scalars)
+    }
+
     /// The number of elements.
     public var count: Int { scalars.count }
     /// The number of dimensions.

@@ -32,7 +32,7 @@ public struct ImageSet: Sendable {
     /// The images at `indices` as a (B, rows·columns) tensor scaled to [0, 1], and their labels.
     public func batch(_ indices: [Int]) -> (images: Tensor, labels: [Int]) {
         let size = imageSize
-        let scalars = [Float](unsafeUninitializedCapacity: indices.count * size) { out, initialized in
+        let images = Tensor(uninitializedShape: [indices.count, size]) { out in
             pixels.withUnsafeBufferPointer { src in
                 for (row, index) in indices.enumerated() {
                     guard index >= 0 && index < count else {
@@ -41,9 +41,8 @@ public struct ImageSet: Sendable {
                     convert(src.baseAddress! + index * size, to: out.baseAddress! + row * size, count: size)
                 }
             }
-            initialized = indices.count * size
         }
-        return (Tensor(shape: [indices.count, size], scalars: scalars), indices.map { Int(labels[$0]) })
+        return (images, indices.map { Int(labels[$0]) })
     }
 }
 

@@ -132,16 +132,3 @@ public final class Conv2D: Layer {
         }
     }
 }
-
-extension Tensor {
-    /// A tensor whose elements `initialize` writes, every one of them, without zeroing them first
-    /// (the kernels overwrite their outputs completely).
-    init(uninitializedShape shape: [Int], _ initialize: (UnsafeMutableBufferPointer<Float>) -> Void) {
-        let count = shape.reduce(1, *)
-        let scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initializedCount in
-            if count > 0 { initialize(buffer) }
-            initializedCount = count
-        }
-        self.init(shape: shape, scalars: scalars)
-    }
-}
