@@ -147,7 +147,7 @@ extension Datasets {
 
     /// The decompressed content of the file at `path`, if it is intact and its SHA-256 is the expected one.
     static func verifiedContents(of path: String, file: IDXFile, entry: DatasetCatalogEntry) throws(DataError) -> [UInt8] {
-        try verify(try IDX.contents(of: path), path: path, file: file, entry: entry)
+        try verify(try IDX.contents(of: path, expectedSize: file.decompressedSize), path: path, file: file, entry: entry)
     }
 
     /// Checks decompressed bytes against the catalog's checksum; the error names the file and both checksums.

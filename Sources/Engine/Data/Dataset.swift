@@ -40,6 +40,18 @@ public enum IDXFile: String, CaseIterable, Sendable {
     case trainLabels = "train-labels-idx1-ubyte"
     case testImages = "t10k-images-idx3-ubyte"
     case testLabels = "t10k-labels-idx1-ubyte"
+
+    /// The size of the decompressed file in MNIST and Fashion-MNIST (both have 60,000 + 10,000
+    /// images of 28×28): a 16-byte header and one byte per pixel, or an 8-byte header and one byte
+    /// per label. Reading stops at the first byte beyond it, so a "zip bomb" costs no more memory.
+    public var decompressedSize: Int {
+        switch self {
+        case .trainImages: 16 + 60_000 * 28 * 28
+        case .trainLabels: 8 + 60_000
+        case .testImages: 16 + 10_000 * 28 * 28
+        case .testLabels: 8 + 10_000
+        }
+    }
 }
 
 /// Finds, reads and splits a dataset.

@@ -62,18 +62,26 @@ enum IDX {
     }
 
     /// The decompressed bytes of a file: gunzipped when it begins with gzip's magic bytes, as is otherwise.
-    static func contents(of path: String) throws(DataError) -> [UInt8] {
+    /// With `expectedSize` (a file of a dataset the engine knows), a file that is or decompresses to
+    /// more than that many bytes is refused as soon as that is known, before it can fill memory.
+    static func contents(of path: String, expectedSize: Int? = nil) throws(DataError) -> [UInt8] {
+        if let expectedSize, let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber,
+           size.intValue > expectedSize + expectedSize / 100 + 65_536 {
+            // Larger than the file itself raw, or any gzip of it could be (stored blocks add 5 bytes per 64 kB).
+            throw DataError("\(path): the file is \(size.intValue) bytes, more than the expected \(expectedSize) bytes "
+                + "of its content (raw or compressed)")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataError("\(path): cannot be read (missing, unreadable or a folder)")
         }
         let bytes = [UInt8](data)
-        return try decompressedIfNeeded(bytes, file: path)
+        return try decompressedIfNeeded(bytes, file: path, expectedSize: expectedSize)
     }
 
     /// `bytes` gunzipped when they begin with gzip's magic bytes, as they are otherwise.
-    static func decompressedIfNeeded(_ bytes: [UInt8], file: String) throws(DataError) -> [UInt8] {
+    static func decompressedIfNeeded(_ bytes: [UInt8], file: String, expectedSize: Int? = nil) throws(DataError) -> [UInt8] {
         if Gzip.hasGzipMagic(bytes) {
-            do { return try Gzip.decompress(bytes) } catch { throw DataError("\(file): \(error.reason)") }
+            do { return try Gzip.decompress(bytes, expectedSize: expectedSize) } catch { throw DataError("\(file): \(error.reason)") }
         }
         if file.hasSuffix(".gz") {
             throw DataError("\(file): bad gzip header: the file name ends in .gz but it does not start with "
