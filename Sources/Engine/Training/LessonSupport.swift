@@ -25,9 +25,9 @@ public func loadLessonData(_ options: LessonOptions) -> DatasetSplits {
 
 /// Stops with a usage error (exit 2) when a training batch of `options.batchSize` would not fit in
 /// memory, instead of letting the allocation abort mid-run. The estimate counts every layer's output
-/// per example (each is kept for the backward pass, which writes a gradient of the same size) and
-/// allows for the kernels' scratch space: estimated 0.42 MB per image for lesson 04's network, measured 0.41 MB
-/// against 0.36 MB of layer outputs (`/usr/bin/time -f %M`, batches of 100 and 4,000).
+/// per example (each is kept for the backward pass, which writes a gradient of the same size) with
+/// 15 % for the kernels' scratch space. For lesson 04's network that estimates 0.42 MB per image;
+/// measured (`/usr/bin/time -f %M`, batches of 100 and 4,000): 0.41 MB.
 public func checkBatchFitsInMemory(_ model: Sequential, inputShape exampleShape: [Int], options: LessonOptions) {
     if let message = batchMemoryProblem(model, inputShape: exampleShape, batchSize: options.batchSize,
                                         memory: ProcessInfo.processInfo.physicalMemory) {
