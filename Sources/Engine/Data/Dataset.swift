@@ -52,6 +52,11 @@ public enum IDXFile: String, CaseIterable, Sendable {
         case .testLabels: 8 + 10_000
         }
     }
+
+    /// The most bytes the stored file (raw, or gzip-compressed by any tool) can take: its content
+    /// plus the overhead of gzip's worst case, stored blocks (5 bytes per 64 kB), and a generous
+    /// header. A file or a download larger than this is refused before it fills memory or disk.
+    public var largestStoredSize: Int { decompressedSize + decompressedSize / 100 + 65_536 }
 }
 
 /// Finds, reads and splits a dataset.

@@ -62,14 +62,14 @@ enum IDX {
     }
 
     /// The decompressed bytes of a file: gunzipped when it begins with gzip's magic bytes, as is otherwise.
-    /// With `expectedSize` (a file of a dataset the engine knows), a file that is or decompresses to
-    /// more than that many bytes is refused as soon as that is known, before it can fill memory.
-    static func contents(of path: String, expectedSize: Int? = nil) throws(DataError) -> [UInt8] {
-        if let expectedSize, let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber,
-           size.intValue > expectedSize + expectedSize / 100 + 65_536 {
-            // Larger than the file itself raw, or any gzip of it could be (stored blocks add 5 bytes per 64 kB).
-            throw DataError("\(path): the file is \(size.intValue) bytes, more than the expected \(expectedSize) bytes "
-                + "of its content (raw or compressed)")
+    /// With `knownFile` (a file of a dataset the engine knows), a file that is or decompresses to
+    /// more than its known size is refused as soon as that is known, before it can fill memory.
+    static func contents(of path: String, knownFile: IDXFile? = nil) throws(DataError) -> [UInt8] {
+        let expectedSize = knownFile?.decompressedSize
+        if let file = knownFile, let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber,
+           size.intValue > file.largestStoredSize {
+            throw DataError("\(path): the file is \(size.intValue) bytes; its \(file.decompressedSize) bytes of content "
+                + "take at most \(file.largestStoredSize), raw or compressed")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataError("\(path): cannot be read (missing, unreadable or a folder)")
