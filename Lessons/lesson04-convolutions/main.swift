@@ -27,6 +27,7 @@ var batches = BatchSampler(mnist.train, batchSize: options.batchSize, seed: opti
 let model = simpleCNN ? Models.simpleCNN(seed: options.seed, layers: yours.layers)
                       : Models.tutorialCNN(seed: options.seed, layers: yours.layers)
 print(model.summary(inputShape: [784]))                   // each layer's output shape and parameter count
+checkBatchFitsInMemory(model, inputShape: [784], options: options)   // a usage error, not an aborted allocation
 
 let optimizer = Adam(learningRate: options.learningRate)
 let schedule = StepSchedule(initial: options.learningRate, every: 5, factor: 0.5)   // SimpleCNN only

@@ -23,6 +23,7 @@ var batches = BatchSampler(mnist.train, batchSize: options.batchSize, seed: opti
 
 let model = Models.tutorialCNN(keepProbability: keepProbability, seed: options.seed, layers: yours.layers)
 print(model.summary(inputShape: [784]))
+checkBatchFitsInMemory(model, inputShape: [784], options: options)   // a usage error, not an aborted allocation
 
 let optimizer = Adam(learningRate: options.learningRate)
 let log = TrainingLog(options)

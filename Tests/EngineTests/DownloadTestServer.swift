@@ -20,6 +20,10 @@ final class LocalHTTPServer: @unchecked Sendable {
         case closeMidway(String)
         /// Answer requests for this file with a 302 redirect to `location`.
         case redirect(String, to: String)
+        /// Send this file as an endless stream of zeros with no length announced, until the client hangs up.
+        case endless(String)
+        /// Announce this file's full length, then send one byte every `interval` seconds.
+        case trickle(String, interval: Double)
     }
 
     let port: UInt16
@@ -122,7 +126,15 @@ final class LocalHTTPServer: @unchecked Sendable {
 
         if case .redirect(let file, let location) = behavior, file == requested {
             let header = "HTTP/1.1 302 Found\r\nLocation: \(location)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            return sendAll(connection, Array(header.utf8))
+            sendAll(connection, Array(header.utf8))
+            return
+        }
+        if case .endless(let file) = behavior, file == name {
+            let header = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n"
+            guard sendAll(connection, Array(header.utf8)) else { return }
+            let zeros = [UInt8](repeating: 0, count: 16_384)
+            while !lock.withLock({ stopped }), sendAll(connection, zeros) {}
+            return
         }
         var servedName = name
         if case .substitute(let file, let other) = behavior, file == name { servedName = other }
@@ -133,6 +145,14 @@ final class LocalHTTPServer: @unchecked Sendable {
         switch behavior {
         case .corrupt(let file) where file == name:
             body[body.count / 2] ^= 0x55
+        case .trickle(let file, let interval) where file == name:
+            let header = "HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n"
+            guard sendAll(connection, Array(header.utf8)) else { return }
+            for byte in body where !lock.withLock({ stopped }) {
+                guard sendAll(connection, [byte]) else { return }
+                Thread.sleep(forTimeInterval: interval)
+            }
+            return
         case .closeMidway(let file) where file == name:
             let header = "HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n"
             sendAll(connection, Array(header.utf8) + body[..<(body.count / 2)])
@@ -148,19 +168,22 @@ final class LocalHTTPServer: @unchecked Sendable {
         sendAll(connection, Array(header.utf8) + body)
     }
 
-    private func sendAll(_ connection: Int32, _ bytes: [UInt8]) {
+    /// Sends every byte; false when the client hung up.
+    @discardableResult
+    private func sendAll(_ connection: Int32, _ bytes: [UInt8]) -> Bool {
         #if canImport(Glibc)
         let flags = Int32(MSG_NOSIGNAL)   // a client that hangs up must not kill the test process
         #else
         let flags: Int32 = 0
         #endif
-        bytes.withUnsafeBytes { raw in
+        return bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
                 let n = send(connection, raw.baseAddress! + offset, raw.count - offset, flags)
-                guard n > 0 else { return }
+                guard n > 0 else { return false }
                 offset += n
             }
+            return true
         }
     }
 }

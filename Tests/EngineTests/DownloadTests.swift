@@ -24,10 +24,11 @@ struct DownloadTests {
 
         var folder: String { "\(cache)/mnist" }
 
-        func load(mirror: String? = nil, fallback: Bool = false, environment: [String: String] = [:]) throws -> DatasetSplits {
+        func load(mirror: String? = nil, fallback: Bool = false, environment: [String: String] = [:],
+                  limits: DownloadLimits = DownloadLimits()) throws -> DatasetSplits {
             try Datasets.load(.mnist, directory: nil, mirror: mirror ?? server.url, cacheDirectory: cache,
                               environment: environment, useSystemFolders: false, fallbackToSynthetic: fallback,
-                              liveProgress: false) { self.lines.append($0) }
+                              liveProgress: false, downloadLimits: limits) { self.lines.append($0) }
         }
     }
 
@@ -71,14 +72,21 @@ struct DownloadTests {
     }
 
     @Test func fileWithWrongContentIsRefusedNamingBothChecksums() throws {
-        // A perfectly valid gzip file, but the wrong data: only the SHA-256 can tell.
-        let fixture = try Fixture(.substitute("t10k-labels-idx1-ubyte.gz", with: "train-labels-idx1-ubyte.gz"))
+        // A perfectly valid gzip file, but the wrong data: only the SHA-256 can tell. (The other way
+        // round, the larger train labels in place of the test labels, the known size refuses it first.)
+        let fixture = try Fixture(.substitute("train-labels-idx1-ubyte.gz", with: "t10k-labels-idx1-ubyte.gz"))
         let error = #expect(throws: DataError.self) { try fixture.load() }
         let message = error?.message ?? ""
         #expect(message.contains("checksum mismatch"))
-        #expect(message.contains("65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"))   // what arrived
-        #expect(message.contains("ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"))   // what was expected
-        #expect(!TestData.files(in: fixture.cache).contains { $0.contains("t10k-labels") || $0.contains("partial") })
+        #expect(message.contains("ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"))   // what arrived
+        #expect(message.contains("65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"))   // what was expected
+        #expect(!TestData.files(in: fixture.cache).contains { $0.contains("train-labels") || $0.contains("partial") })
+    }
+
+    @Test func largerFileInPlaceOfASmallerOneIsRefusedAtItsKnownSize() throws {
+        let fixture = try Fixture(.substitute("t10k-labels-idx1-ubyte.gz", with: "train-labels-idx1-ubyte.gz"))
+        let error = #expect(throws: DataError.self) { try fixture.load() }
+        #expect(error?.message.contains("decompresses to more than the expected 10008 bytes") == true, "\(error?.message ?? "")")
     }
 
     @Test func serverClosingMidFileLeavesNothingBehind() throws {
@@ -87,6 +95,37 @@ struct DownloadTests {
         #expect(error?.message.contains("train-images-idx3-ubyte.gz") == true)
         #expect(fixture.lines.contains { $0.hasPrefix("  train-images-idx3-ubyte.gz:") && $0.contains("failed:") })
         #expect(TestData.files(in: fixture.cache).isEmpty)
+    }
+
+    /// A mirror that streams without end is cut off at the most the file can take; nothing is cached.
+    @Test func endlessStreamIsCutOffAtTheFilesLargestSize() throws {
+        let fixture = try Fixture(.endless("train-labels-idx1-ubyte.gz"))
+        let error = #expect(throws: DataError.self) { try fixture.load() }
+        let message = error?.message ?? ""
+        #expect(message.contains("train-labels-idx1-ubyte.gz: the server sent more than \(IDXFile.trainLabels.largestStoredSize) bytes"),
+                "\(message)")
+        #expect(!TestData.files(in: fixture.folder).contains { $0.hasPrefix("train-labels") || $0.contains("partial") })
+    }
+
+    /// A mirror that sends a byte at a time is abandoned with the reason, not waited on forever.
+    @Test func tricklingTransferIsAbandoned() throws {
+        let fixture = try Fixture(.trickle("t10k-labels-idx1-ubyte.gz", interval: 0.05))
+        let started = Date()
+        let error = #expect(throws: DataError.self) {
+            try fixture.load(limits: DownloadLimits(minimumBytesPerWindow: 1_000, window: 1, idleTimeout: 5))
+        }
+        #expect(error?.message.contains("t10k-labels-idx1-ubyte.gz: too slow: ") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains(" bytes in the last 1 s (at least 1000 expected); abandoned") == true)
+        #expect(Date().timeIntervalSince(started) < 60)
+        #expect(!TestData.files(in: fixture.folder).contains { $0.hasPrefix("t10k-labels") || $0.contains("partial") })
+    }
+
+    /// A refused connection is said in words, not as "NSURLErrorDomain error -1004".
+    @Test func refusedConnectionIsSaidInWords() throws {
+        let fixture = try Fixture()
+        let error = #expect(throws: DataError.self) { try fixture.load(mirror: "http://127.0.0.1:9/") }
+        #expect(error?.message.contains("the server refused the connection") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("NSURLErrorDomain") == false)
     }
 
     @Test func cachedFileFailingItsChecksumIsReportedAndFetchedAgain() throws {

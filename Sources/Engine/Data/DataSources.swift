@@ -95,12 +95,14 @@ extension Datasets {
     /// - `fallbackToSynthetic`: when nothing real can be had, use the built-in digits (with a banner)
     ///   instead of throwing.
     /// - `liveProgress`: draw download progress bars (nil: when standard error is a terminal).
+    /// - `downloadLimits`: when a slow transfer is abandoned (each download is also capped at the
+    ///   most its file can take, `IDXFile.largestStoredSize`).
     /// - `report` receives progress lines and the banner.
     public static func load(_ name: DatasetName, directory: String?, mirror: String? = nil,
                             cacheDirectory: String? = nil,
                             environment: [String: String] = ProcessInfo.processInfo.environment,
                             useSystemFolders: Bool = true, fallbackToSynthetic: Bool = true,
-                            liveProgress: Bool? = nil,
+                            liveProgress: Bool? = nil, downloadLimits: DownloadLimits = DownloadLimits(),
                             report: (String) -> Void = { _ in }) throws -> DatasetSplits {
         guard let entry = DatasetCatalogEntry.entry(for: name) else { return SyntheticDigits.splits() }
         if let directory {
@@ -119,7 +121,8 @@ extension Datasets {
         let mirrors = try mirrorList(entry, named: mirror ?? environment[mirrorVariable].flatMap { $0.isEmpty ? nil : $0 })
         do {
             return try withoutActuallyEscaping(report) { report in
-                try loadFromCache(entry, cache: cache, mirrors: mirrors, liveProgress: liveProgress, report: report)
+                try loadFromCache(entry, cache: cache, mirrors: mirrors, liveProgress: liveProgress, limits: downloadLimits,
+                                  report: report)
             }
         } catch let unavailable as Unavailable {
             let places = "Looked in: --data-dir / \(LessonOptions.dataDirectoryVariable) (not set)"
@@ -147,7 +150,7 @@ extension Datasets {
 
     /// The decompressed content of the file at `path`, if it is intact and its SHA-256 is the expected one.
     static func verifiedContents(of path: String, file: IDXFile, entry: DatasetCatalogEntry) throws(DataError) -> [UInt8] {
-        try verify(try IDX.contents(of: path), path: path, file: file, entry: entry)
+        try verify(try IDX.contents(of: path, knownFile: file), path: path, file: file, entry: entry)
     }
 
     /// Checks decompressed bytes against the catalog's checksum; the error names the file and both checksums.
@@ -187,7 +190,7 @@ extension Datasets {
 
     /// Uses the cached files that verify, downloads the others, and returns the splits.
     static func loadFromCache(_ entry: DatasetCatalogEntry, cache: String, mirrors: [URL], liveProgress: Bool?,
-                              report: @escaping (String) -> Void) throws -> DatasetSplits {
+                              limits: DownloadLimits, report: @escaping (String) -> Void) throws -> DatasetSplits {
         let folder = (cache as NSString).appendingPathComponent(entry.name.rawValue)
         var contents: [IDXFile: [UInt8]] = [:]
         var paths: [IDXFile: String] = [:]
@@ -215,7 +218,7 @@ extension Datasets {
             removeStalePartialDownloads(in: folder)
             for file in missing {
                 let (bytes, path) = try download(file, entry: entry, mirrors: mirrors, into: folder,
-                                                 liveProgress: liveProgress, report: report)
+                                                 liveProgress: liveProgress, limits: limits, report: report)
                 contents[file] = bytes
                 paths[file] = path
             }
@@ -227,7 +230,8 @@ extension Datasets {
     /// Downloads `file` from the first mirror that delivers a verified copy and moves it into `folder`
     /// atomically. Partial or bad downloads are deleted; nothing unverified ever gets the real name.
     static func download(_ file: IDXFile, entry: DatasetCatalogEntry, mirrors: [URL], into folder: String,
-                         liveProgress: Bool?, report: @escaping (String) -> Void) throws(Unavailable) -> ([UInt8], String) {
+                         liveProgress: Bool?, limits: DownloadLimits,
+                         report: @escaping (String) -> Void) throws(Unavailable) -> ([UInt8], String) {
         let name = file.rawValue + ".gz"
         let destination = (folder as NSString).appendingPathComponent(name)
         var failures: [String] = []
@@ -237,7 +241,8 @@ extension Datasets {
             defer { try? FileManager.default.removeItem(atPath: partial) }
             let progress = DownloadProgress(name: name, source: url, live: liveProgress, report: report)
             do throws(Downloader.Failure) {
-                try Downloader.fetch(url, to: partial, progress: progress)
+                try Downloader.fetch(url, to: partial, progress: progress, maximumBytes: Int64(file.largestStoredSize),
+                                     limits: limits)
             } catch {
                 progress.finish(received: fileSize(partial), outcome: "failed: \(error.reason)")
                 failures.append("\(url.absoluteString): \(error.reason)")

@@ -40,6 +40,23 @@ public enum IDXFile: String, CaseIterable, Sendable {
     case trainLabels = "train-labels-idx1-ubyte"
     case testImages = "t10k-images-idx3-ubyte"
     case testLabels = "t10k-labels-idx1-ubyte"
+
+    /// The size of the decompressed file in MNIST and Fashion-MNIST (both have 60,000 + 10,000
+    /// images of 28×28): a 16-byte header and one byte per pixel, or an 8-byte header and one byte
+    /// per label. Reading stops at the first byte beyond it, so a "zip bomb" costs no more memory.
+    public var decompressedSize: Int {
+        switch self {
+        case .trainImages: 16 + 60_000 * 28 * 28
+        case .trainLabels: 8 + 60_000
+        case .testImages: 16 + 10_000 * 28 * 28
+        case .testLabels: 8 + 10_000
+        }
+    }
+
+    /// The most bytes the stored file (raw, or gzip-compressed by any tool) can take: its content
+    /// plus the overhead of gzip's worst case, stored blocks (5 bytes per 64 kB), and a generous
+    /// header. A file or a download larger than this is refused before it fills memory or disk.
+    public var largestStoredSize: Int { decompressedSize + decompressedSize / 100 + 65_536 }
 }
 
 /// Finds, reads and splits a dataset.

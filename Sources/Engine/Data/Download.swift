@@ -2,6 +2,28 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking   // URLSession on Linux
 #endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What a download may cost before it is abandoned.
+public struct DownloadLimits: Sendable {
+    /// A transfer slower than `minimumBytesPerWindow` bytes in each `window` seconds is abandoned:
+    /// a server sending one byte every few seconds would otherwise keep the learner waiting forever.
+    public var minimumBytesPerWindow: Int64
+    public var window: TimeInterval
+    /// No byte at all for this long ends the transfer.
+    public var idleTimeout: TimeInterval
+
+    /// 50 kB in every 30 s (MNIST's largest file, 9.9 MB, would take an hour at that rate), and 20 s idle.
+    public init(minimumBytesPerWindow: Int64 = 50_000, window: TimeInterval = 30, idleTimeout: TimeInterval = 20) {
+        self.minimumBytesPerWindow = minimumBytesPerWindow
+        self.window = window
+        self.idleTimeout = idleTimeout
+    }
+}
 
 /// Downloads one file over HTTP(S) into a temporary file, showing progress. Nothing here decides
 /// *what* to download or where it finally goes: `DatasetCache` verifies and moves the file into place.
@@ -13,29 +35,42 @@ enum Downloader {
     }
 
     /// Fetches `url` into `destination` (created or truncated). Throws on any network or HTTP error,
-    /// or when fewer bytes arrive than the server announced. `progress` draws the bar or plain lines.
-    static func fetch(_ url: URL, to destination: String, progress: DownloadProgress,
-                      idleTimeout: TimeInterval = 20) throws(Failure) {
+    /// when fewer bytes arrive than the server announced, when more than `maximumBytes` are sent or
+    /// announced (an endless stream cannot fill the disk), or when `limits` are broken.
+    /// `progress` draws the bar or plain lines.
+    static func fetch(_ url: URL, to destination: String, progress: DownloadProgress, maximumBytes: Int64,
+                      limits: DownloadLimits) throws(Failure) {
         guard FileManager.default.createFile(atPath: destination, contents: nil),
               let handle = FileHandle(forWritingAtPath: destination) else {
-            throw Failure(reason: "cannot write \(destination)")
+            throw Failure(reason: "cannot write \(destination): \(String(cString: strerror(errno)))")
         }
         defer { try? handle.close() }
 
-        let delegate = TransferDelegate(file: handle)
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = idleTimeout
+        let delegate = TransferDelegate(file: handle, maximumBytes: maximumBytes, idleTimeout: limits.idleTimeout)
+        let configuration = URLSessionConfiguration.ephemeral   // no disk cache, no cookies: nothing written elsewhere
+        configuration.timeoutIntervalForRequest = limits.idleTimeout
         configuration.timeoutIntervalForResource = 3600
         configuration.urlCache = nil
         configuration.httpAdditionalHeaders = ["User-Agent": "deep-learning-from-scratch (Swift)"]
         let session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: nil)
-        defer { session.finishTasksAndInvalidate() }
+        defer { session.invalidateAndCancel() }
         session.dataTask(with: url).resume()
 
-        // Wait on this thread, redrawing the progress from the counters the delegate keeps.
+        // Wait on this thread, redrawing the progress from the counters the delegate keeps, and
+        // checking the rate once per window.
+        var windowStart = (time: Date(), received: Int64(0))
         while delegate.done.wait(timeout: .now() + 0.1) == .timedOut {
             let (received, expected) = delegate.counts
             progress.update(received: received, expected: expected)
+            let now = Date()
+            if now.timeIntervalSince(windowStart.time) >= limits.window {
+                if received - windowStart.received < limits.minimumBytesPerWindow {
+                    session.invalidateAndCancel()
+                    throw Failure(reason: "too slow: \(received - windowStart.received) bytes in the last "
+                        + "\(Int(limits.window)) s (at least \(limits.minimumBytesPerWindow) expected); abandoned")
+                }
+                windowStart = (now, received)
+            }
         }
         let (received, expected) = delegate.counts
         if let failure = delegate.failure { throw failure }
@@ -43,6 +78,24 @@ enum Downloader {
             throw Failure(reason: "the connection closed after \(received) of \(expected) bytes")
         }
         progress.update(received: received, expected: expected)
+    }
+
+    /// A transfer error in words, instead of "NSURLErrorDomain error -1001".
+    static func describe(_ error: Error, idleTimeout: TimeInterval) -> String {
+        guard let urlError = error as? URLError else { return error.localizedDescription }
+        switch urlError.code {
+        case .timedOut: return "no data arrived for \(Int(idleTimeout)) s (timed out)"
+        case .cannotConnectToHost: return "the server refused the connection (nothing listening at that address and port?)"
+        case .cannotFindHost, .dnsLookupFailed: return "the server's name could not be resolved (offline, or a typo in the address?)"
+        case .notConnectedToInternet: return "this machine is not connected to a network"
+        case .networkConnectionLost: return "the connection was lost during the transfer"
+        case .badURL, .unsupportedURL: return "the address is not a valid http:// or https:// URL"
+        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
+             .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot:
+            return "the secure (HTTPS) connection could not be established: the server's certificate was not accepted"
+        case .cancelled: return "the transfer was cancelled"
+        default: return "\(urlError.localizedDescription) (URL error \(urlError.code.rawValue))"
+        }
     }
 }
 
@@ -53,9 +106,15 @@ private final class TransferDelegate: NSObject, URLSessionDataDelegate, @uncheck
     private var received: Int64 = 0
     private var expected: Int64?
     private var failureStorage: Downloader.Failure?
+    private let maximumBytes: Int64
+    private let idleTimeout: TimeInterval
     let done = DispatchSemaphore(value: 0)
 
-    init(file: FileHandle) { self.file = file }
+    init(file: FileHandle, maximumBytes: Int64, idleTimeout: TimeInterval) {
+        self.file = file
+        self.maximumBytes = maximumBytes
+        self.idleTimeout = idleTimeout
+    }
 
     var counts: (Int64, Int64?) { lock.withLock { (received, expected) } }
     var failure: Downloader.Failure? { lock.withLock { failureStorage } }
@@ -69,7 +128,13 @@ private final class TransferDelegate: NSObject, URLSessionDataDelegate, @uncheck
             completionHandler(.cancel)
             return
         }
-        lock.withLock { expected = response.expectedContentLength >= 0 ? response.expectedContentLength : nil }
+        let announced = response.expectedContentLength >= 0 ? response.expectedContentLength : nil
+        if let announced, announced > maximumBytes {
+            fail("the server announced \(announced) bytes; the file takes at most \(maximumBytes)")
+            completionHandler(.cancel)
+            return
+        }
+        lock.withLock { expected = announced }
         completionHandler(.allow)
     }
 
@@ -87,6 +152,11 @@ private final class TransferDelegate: NSObject, URLSessionDataDelegate, @uncheck
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        guard lock.withLock({ received }) + Int64(data.count) <= maximumBytes else {
+            fail("the server sent more than \(maximumBytes) bytes, more than the file can take; cut off")
+            dataTask.cancel()
+            return
+        }
         do {
             try file.write(contentsOf: data)
             lock.withLock { received += Int64(data.count) }
@@ -97,7 +167,7 @@ private final class TransferDelegate: NSObject, URLSessionDataDelegate, @uncheck
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-        if let error { fail(error.localizedDescription) }
+        if let error { fail(Downloader.describe(error, idleTimeout: idleTimeout)) }
         done.signal()
     }
 }

@@ -62,18 +62,26 @@ enum IDX {
     }
 
     /// The decompressed bytes of a file: gunzipped when it begins with gzip's magic bytes, as is otherwise.
-    static func contents(of path: String) throws(DataError) -> [UInt8] {
+    /// With `knownFile` (a file of a dataset the engine knows), a file that is or decompresses to
+    /// more than its known size is refused as soon as that is known, before it can fill memory.
+    static func contents(of path: String, knownFile: IDXFile? = nil) throws(DataError) -> [UInt8] {
+        let expectedSize = knownFile?.decompressedSize
+        if let file = knownFile, let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber,
+           size.intValue > file.largestStoredSize {
+            throw DataError("\(path): the file is \(size.intValue) bytes; its \(file.decompressedSize) bytes of content "
+                + "take at most \(file.largestStoredSize), raw or compressed")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataError("\(path): cannot be read (missing, unreadable or a folder)")
         }
         let bytes = [UInt8](data)
-        return try decompressedIfNeeded(bytes, file: path)
+        return try decompressedIfNeeded(bytes, file: path, expectedSize: expectedSize)
     }
 
     /// `bytes` gunzipped when they begin with gzip's magic bytes, as they are otherwise.
-    static func decompressedIfNeeded(_ bytes: [UInt8], file: String) throws(DataError) -> [UInt8] {
+    static func decompressedIfNeeded(_ bytes: [UInt8], file: String, expectedSize: Int? = nil) throws(DataError) -> [UInt8] {
         if Gzip.hasGzipMagic(bytes) {
-            do { return try Gzip.decompress(bytes) } catch { throw DataError("\(file): \(error.reason)") }
+            do { return try Gzip.decompress(bytes, expectedSize: expectedSize) } catch { throw DataError("\(file): \(error.reason)") }
         }
         if file.hasSuffix(".gz") {
             throw DataError("\(file): bad gzip header: the file name ends in .gz but it does not start with "

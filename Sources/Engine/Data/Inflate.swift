@@ -23,9 +23,13 @@ enum Gzip {
 
     /// The decompressed content of a whole gzip file.
     /// `limit` bounds the output (a guard against a "zip bomb" filling memory).
-    static func decompress(_ bytes: [UInt8], limit: Int = 1 << 31) throws(DecodeFailure) -> [UInt8] {
-        try bytes.withUnsafeBufferPointer { (input) throws(DecodeFailure) -> [UInt8] in
-            try OutputBuffer.collect(capacity: sizeHint(input)) { (output) throws(DecodeFailure) in
+    /// `expectedSize`, when the caller knows it (every IDX file of a known dataset), is both the
+    /// buffer's size, so the output is written in place with no growing and no final copy, and the
+    /// limit: inflating stops at the first byte beyond it.
+    static func decompress(_ bytes: [UInt8], limit: Int = 1 << 31, expectedSize: Int? = nil) throws(DecodeFailure) -> [UInt8] {
+        let limit = expectedSize.map { min($0, limit) } ?? limit
+        return try bytes.withUnsafeBufferPointer { (input) throws(DecodeFailure) -> [UInt8] in
+            try OutputBuffer.collect(capacity: expectedSize ?? sizeHint(input), expected: expectedSize != nil) { (output) throws(DecodeFailure) in
                 var position = 0
                 var member = 0
                 repeat {
@@ -131,7 +135,7 @@ func hex<T: FixedWidthInteger>(_ value: T) -> String {
 /// Decompresses raw DEFLATE data (RFC 1951), no header or trailer, e.g. for tests.
 func inflateRaw(_ bytes: [UInt8], limit: Int = 1 << 31) throws(DecodeFailure) -> [UInt8] {
     try bytes.withUnsafeBufferPointer { (input) throws(DecodeFailure) -> [UInt8] in
-        try OutputBuffer.collect(capacity: max(1024, input.count * 4)) { (output) throws(DecodeFailure) in
+        try OutputBuffer.collect(capacity: max(1024, input.count * 4), expected: false) { (output) throws(DecodeFailure) in
             var reader = BitReader(input, start: 0)
             try inflate(&reader, into: &output, limit: limit)
         }
@@ -524,15 +528,18 @@ private struct OutputBuffer {
     var count = 0
     /// False while writing straight into the result array's storage; true once grown into our own.
     var ownsBuffer = false
+    /// True when the limit is the size the caller expects (a known file), not a generic bound.
+    var limitIsExpectedSize = false
     var capacity: Int { buffer.count }
 
     /// Runs `body` writing into a fresh array of `capacity` bytes, which becomes the result without a
     /// copy when the output fits (the usual case: gzip's trailer states the size).
-    static func collect(capacity: Int, _ body: (inout OutputBuffer) throws(DecodeFailure) -> Void) throws(DecodeFailure) -> [UInt8] {
+    static func collect(capacity: Int, expected: Bool,
+                        _ body: (inout OutputBuffer) throws(DecodeFailure) -> Void) throws(DecodeFailure) -> [UInt8] {
         var failure: DecodeFailure?
         var spilled: [UInt8]?
         let result = [UInt8](unsafeUninitializedCapacity: max(capacity, 1)) { storage, initialized in
-            var output = OutputBuffer(buffer: storage)
+            var output = OutputBuffer(buffer: storage, limitIsExpectedSize: expected)
             do throws(DecodeFailure) { try body(&output) } catch { failure = error }
             if output.ownsBuffer {
                 if failure == nil { spilled = Array(UnsafeBufferPointer(rebasing: output.buffer[..<output.count])) }
@@ -547,9 +554,7 @@ private struct OutputBuffer {
     }
 
     mutating func grow(limit: Int) throws(DecodeFailure) {
-        guard buffer.count < limit else {
-            throw DecodeFailure("decompressed data exceeds the limit of \(limit) bytes")
-        }
+        guard buffer.count < limit else { throw tooLarge(limit) }
         let bigger = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: min(limit, max(buffer.count * 2, 1024)))
         bigger.baseAddress!.initialize(from: buffer.baseAddress!, count: count)
         if ownsBuffer { buffer.deallocate() }
@@ -557,11 +562,14 @@ private struct OutputBuffer {
         ownsBuffer = true
     }
 
+    func tooLarge(_ limit: Int) -> DecodeFailure {
+        limitIsExpectedSize ? DecodeFailure("decompresses to more than the expected \(limit) bytes")
+                            : DecodeFailure("decompressed data exceeds the limit of \(limit) bytes")
+    }
+
     mutating func append(_ bytes: UnsafeBufferPointer<UInt8>, limit: Int) throws(DecodeFailure) {
         guard bytes.count > 0 else { return }
-        guard count + bytes.count <= limit else {
-            throw DecodeFailure("decompressed data exceeds the limit of \(limit) bytes")
-        }
+        guard count + bytes.count <= limit else { throw tooLarge(limit) }
         while count + bytes.count > capacity { try grow(limit: limit) }
         (buffer.baseAddress! + count).initialize(from: bytes.baseAddress!, count: bytes.count)
         count += bytes.count

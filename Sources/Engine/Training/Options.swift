@@ -125,7 +125,7 @@ public struct LessonOptions: Sendable {
             switch name {
             case "--steps": options.steps = try integer(name, try value(), 1...100_000_000)
             case "--batch-size": options.batchSize = try integer(name, try value(), 1...100_000)
-            case "--learning-rate": options.learningRate = Float(try number(name, try value(), 0...3e38, open: true))
+            case "--learning-rate": options.learningRate = try float(name, try number(name, try value(), 0...3e38, open: true))
             case "--seed": options.seed = UInt64(try integer(name, try value(), 0...Int.max))
             case "--log-every": options.logEvery = try integer(name, try value(), 1...100_000_000)
             case "--data-dir": options.dataDirectory = try value()
@@ -164,6 +164,16 @@ public struct LessonOptions: Sendable {
             throw UsageError(message: "\(flag) expects a whole number from \(range.lowerBound) to \(range.upperBound); got '\(text)'")
         }
         return n
+    }
+
+    /// `x` as the Float the engine computes with; a value that Float cannot hold (it would round to 0
+    /// or become subnormal, and the run would silently learn nothing) is refused.
+    private static func float(_ flag: String, _ x: Double) throws -> Float {
+        guard Float(x).isNormal else {
+            throw UsageError(message: "\(flag) \(x) is too small for the engine's 32-bit Float (the smallest normal "
+                + "value is \(Float.leastNormalMagnitude)); it would round to nothing and the run would learn nothing")
+        }
+        return Float(x)
     }
 
     private static func number(_ flag: String, _ text: String, _ range: ClosedRange<Double>, open: Bool = false) throws -> Double {
