@@ -173,6 +173,35 @@ struct DownloadTests {
         let error = #expect(throws: DataError.self) { try other.load() }
         #expect(error?.message.contains("which is not a listed mirror") == true)
         #expect(TestData.files(in: other.cache).isEmpty)
+        // To another port of the same host: another server, refused too.
+        let otherPort = try Fixture(.redirect("train-labels-idx1-ubyte.gz",
+                                              to: "http://127.0.0.1:9/mnist/train-labels-idx1-ubyte.gz"))
+        let portError = #expect(throws: DataError.self) { try otherPort.load() }
+        #expect(portError?.message.contains("which is not a listed mirror") == true, "\(portError?.message ?? "")")
+    }
+
+    /// A user name and password in --mirror are used, never printed.
+    @Test func credentialsInTheMirrorAreNotPrinted() throws {
+        let fixture = try Fixture()
+        fixture.server.stop()
+        let mirror = "http://learner:s3cret@127.0.0.1:\(fixture.server.port)/mnist/"
+        let error = #expect(throws: DataError.self) { try fixture.load(mirror: mirror) }
+        let everything = (error?.message ?? "") + fixture.lines.joined(separator: "\n")
+        #expect(!everything.contains("s3cret") && !everything.contains("learner"), "\(everything)")
+        #expect(everything.contains("http://…@127.0.0.1:\(fixture.server.port)/mnist/"))
+    }
+
+    /// A cache path blocked by a file is named as such, with no advice to go online.
+    @Test func cacheBlockedByAFileIsSaidPlainly() throws {
+        let fixture = try Fixture()
+        let blocker = "\(fixture.cache)/blocker"
+        try TestData.write([1, 2, 3], to: blocker)
+        let error = #expect(throws: DataError.self) {
+            try Datasets.load(.mnist, directory: nil, mirror: fixture.server.url, cacheDirectory: blocker,
+                              useSystemFolders: false, fallbackToSynthetic: true, liveProgress: false)
+        }
+        #expect(error?.message == "the cache folder \(blocker)/mnist cannot be created: \(blocker) is a file, not a folder. "
+            + "Remove what is in the way, or set DLFS_CACHE_DIR to a folder you can write to")
     }
 
     @Test func mirrorFromTheEnvironment() throws {
@@ -216,6 +245,17 @@ struct DataLocationTests {
             #expect(entry.mirrors.allSatisfy { $0.hasPrefix("https://") && $0.hasSuffix("/") })
             #expect(entry.checksums.count == 4 && entry.checksums.values.allSatisfy { $0.count == 64 })
         }
+    }
+
+    @Test func dataDirectoryNamingAFileSaysSo() throws {
+        let folder = try TestData.makeTemporaryDirectory()
+        defer { TestData.remove(folder) }
+        try TestData.write([0], to: "\(folder)/file")
+        let error = #expect(throws: DataError.self) { try Datasets.load(.mnist, directory: "\(folder)/file") }
+        #expect(error?.message.contains("\(folder)/file is a file, not a folder") == true, "\(error?.message ?? "")")
+        try FileManager.default.createSymbolicLink(atPath: "\(folder)/loop", withDestinationPath: "\(folder)/loop")
+        let loop = #expect(throws: DataError.self) { try Datasets.load(.mnist, directory: "\(folder)/loop") }
+        #expect(loop?.message.contains("is a symbolic link that leads nowhere (or in a loop)") == true, "\(loop?.message ?? "")")
     }
 
     @Test func dataDirectoryFilesAreVerified() throws {

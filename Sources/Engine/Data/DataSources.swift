@@ -182,7 +182,7 @@ extension Datasets {
         let text = mirror.hasSuffix("/") ? mirror : mirror + "/"
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
               url.host != nil else {
-            throw DataError("the mirror '\(mirror)' (from --mirror or \(mirrorVariable)) is not an http:// or https:// "
+            throw DataError("the mirror '\(displayed(mirror))' (from --mirror or \(mirrorVariable)) is not an http:// or https:// "
                 + "URL of a folder holding the four .gz files")
         }
         return [url]
@@ -213,7 +213,15 @@ extension Datasets {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             } catch {
-                throw Unavailable(details: "The cache folder \(folder) cannot be created: \(error.localizedDescription)")
+                // Not a network problem: say what is in the way rather than suggesting to go online.
+                var blocker = folder
+                while !blocker.isEmpty && blocker != "/" && !FileManager.default.fileExists(atPath: blocker) {
+                    blocker = (blocker as NSString).deletingLastPathComponent
+                }
+                let reason = !isRegularFile(blocker) ? error.localizedDescription
+                    : "\(blocker) is a file, not a folder"
+                throw DataError("the cache folder \(folder) cannot be created: \(reason). Remove what is in the way, "
+                    + "or set \(cacheVariable) to a folder you can write to")
             }
             removeStalePartialDownloads(in: folder)
             for file in missing {
@@ -245,7 +253,7 @@ extension Datasets {
                                      limits: limits)
             } catch {
                 progress.finish(received: fileSize(partial), outcome: "failed: \(error.reason)")
-                failures.append("\(url.absoluteString): \(error.reason)")
+                failures.append("\(displayed(url)): \(error.reason)")
                 continue
             }
             let received = fileSize(partial)
@@ -260,7 +268,7 @@ extension Datasets {
             } catch {
                 let reason = error.message.replacingOccurrences(of: partial, with: "the downloaded file")
                 progress.finish(received: received, outcome: "refused: \(reason)")
-                failures.append("\(url.absoluteString): refused: \(reason)")
+                failures.append("\(displayed(url)): refused: \(reason)")
             }
         }
         throw Unavailable(details: "Downloading \(name) failed:\n" + failures.map { "  \($0)" }.joined(separator: "\n"))
@@ -274,6 +282,15 @@ extension Datasets {
             let modified = (try? manager.attributesOfItem(atPath: path))?[.modificationDate] as? Date ?? .distantPast
             if Date().timeIntervalSince(modified) > 3600 { try? manager.removeItem(atPath: path) }
         }
+    }
+
+    /// A URL as it may be printed: without a user name or password embedded in it.
+    static func displayed(_ url: URL) -> String { displayed(url.absoluteString) }
+
+    static func displayed(_ text: String) -> String {
+        guard let at = text.firstIndex(of: "@"), let scheme = text.range(of: "://"), scheme.upperBound < at,
+              !text[scheme.upperBound..<at].contains("/") else { return text }
+        return String(text[..<scheme.upperBound]) + "…@" + String(text[text.index(after: at)...])
     }
 
     static func fileSize(_ path: String) -> Int64 {

@@ -83,9 +83,18 @@ public enum Datasets {
     static func readFolder(_ name: DatasetName, _ directory: String, title: String,
                            contents: @escaping @Sendable (String, IDXFile) throws(DataError) -> [UInt8]) throws -> DatasetSplits {
         var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
-            throw DataError("data folder \(directory) does not exist (given by --data-dir or "
-                + "\(LessonOptions.dataDirectoryVariable))")
+        let given = "(given by --data-dir or \(LessonOptions.dataDirectoryVariable))"
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder) else {
+            let loop = (try? FileManager.default.destinationOfSymbolicLink(atPath: directory)) != nil
+            throw DataError("data folder \(directory) \(loop ? "is a symbolic link that leads nowhere (or in a loop)" : "does not exist") \(given)")
+        }
+        guard isFolder.boolValue else {
+            throw DataError("data folder \(directory) is a file, not a folder \(given); name the folder that holds the four IDX files")
+        }
+        do {
+            _ = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            throw DataError("data folder \(directory) cannot be read (\(error.localizedDescription)) \(given)")
         }
         let missing = IDXFile.allCases.filter { locate($0, in: directory) == nil }
         guard missing.isEmpty else {

@@ -138,10 +138,14 @@ private final class TransferDelegate: NSObject, URLSessionDataDelegate, @uncheck
         completionHandler(.allow)
     }
 
-    /// Only the listed mirrors are ever contacted: a redirect to another host is refused.
+    /// Only the listed mirrors are ever contacted: a redirect to another scheme, host or port is refused.
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                     newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
-        let from = task.originalRequest?.url?.host?.lowercased(), to = request.url?.host?.lowercased()
+        func origin(_ url: URL?) -> String? {
+            guard let url, let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased() else { return nil }
+            return "\(scheme)://\(host):\(url.port ?? (scheme == "https" ? 443 : 80))"
+        }
+        let from = origin(task.originalRequest?.url), to = origin(request.url)
         if from != nil && from == to {
             completionHandler(request)
         } else {
@@ -189,7 +193,7 @@ final class DownloadProgress {
         self.report = report
         let line = StatusLine()
         statusLine = (live ?? line.isActive) ? line : nil
-        report("downloading \(name) from \(source.absoluteString)")
+        report("downloading \(name) from \(Datasets.displayed(source))")
     }
 
     func update(received: Int64, expected: Int64?) {
