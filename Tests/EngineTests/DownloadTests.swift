@@ -180,6 +180,20 @@ struct DownloadTests {
         #expect(portError?.message.contains("which is not a listed mirror") == true, "\(portError?.message ?? "")")
     }
 
+    /// A lesson that downloads writes only into its cache: nothing in the user's home (Foundation's
+    /// URL cache would otherwise make ~/.cache/org.swift.foundation.URLCache/<program>).
+    @Test func downloadingWritesNothingOutsideTheCache() throws {
+        let fixture = try Fixture()
+        let home = try TestData.makeTemporaryDirectory("dlfs-home")
+        defer { TestData.remove(home) }
+        let result = try runProduct("lesson01-linear-softmax", ["--mirror", fixture.server.url, "--steps", "5", "--threads", "1"],
+                                    environment: ["HOME": home, "XDG_CACHE_HOME": "", "DLFS_CACHE_DIR": fixture.cache])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(TestData.files(in: home).isEmpty && ((try? FileManager.default.contentsOfDirectory(atPath: home)) ?? []).isEmpty,
+                "\((try? FileManager.default.subpathsOfDirectory(atPath: home)) ?? [])")
+        #expect(TestData.files(in: fixture.cache) == IDXFile.allCases.map { "mnist/\($0.rawValue).gz" }.sorted())
+    }
+
     /// A user name and password in --mirror are used, never printed.
     @Test func credentialsInTheMirrorAreNotPrinted() throws {
         let fixture = try Fixture()

@@ -46,11 +46,10 @@ enum Downloader {
         }
         defer { try? handle.close() }
 
+        let configuration = ephemeralConfiguration(scratch: (destination as NSString).deletingLastPathComponent)
         let delegate = TransferDelegate(file: handle, maximumBytes: maximumBytes, idleTimeout: limits.idleTimeout)
-        let configuration = URLSessionConfiguration.ephemeral   // no disk cache, no cookies: nothing written elsewhere
         configuration.timeoutIntervalForRequest = limits.idleTimeout
         configuration.timeoutIntervalForResource = 3600
-        configuration.urlCache = nil
         configuration.httpAdditionalHeaders = ["User-Agent": "deep-learning-from-scratch (Swift)"]
         let session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: nil)
         defer { session.invalidateAndCancel() }
@@ -78,6 +77,29 @@ enum Downloader {
             throw Failure(reason: "the connection closed after \(received) of \(expected) bytes")
         }
         progress.update(received: received, expected: expected)
+    }
+
+    /// An ephemeral session configuration (no disk cache, no cookies), made without writing into the
+    /// user's home: on Linux, Foundation gives every new configuration a URL cache and a cookie store
+    /// whose constructors create ~/.cache/org.swift.foundation.URLCache/<program> and
+    /// ~/.local/share/<program> even though an ephemeral session never stores anything there. While
+    /// the configuration is made, the user's cache and data folders point into `scratch` (our own
+    /// cache folder), and what lands there is removed.
+    static func ephemeralConfiguration(scratch: String) -> URLSessionConfiguration {
+        #if os(Linux)
+        let folder = (scratch as NSString).appendingPathComponent(".foundation-\(getpid())")
+        let saved = ["XDG_CACHE_HOME", "XDG_DATA_HOME"].map { ($0, ProcessInfo.processInfo.environment[$0]) }
+        for (variable, _) in saved { setenv(variable, folder, 1) }
+        defer {
+            for (variable, value) in saved {
+                if let value { setenv(variable, value, 1) } else { unsetenv(variable) }
+            }
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        #endif
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.urlCache = nil
+        return configuration
     }
 
     /// A transfer error in words, instead of "NSURLErrorDomain error -1001".
