@@ -194,6 +194,13 @@ struct DownloadTests {
         #expect(TestData.files(in: fixture.cache) == IDXFile.allCases.map { "mnist/\($0.rawValue).gz" }.sorted())
     }
 
+    @Test func mirrorWithAnImpossiblePortIsRefusedBeforeTrying() throws {
+        let fixture = try Fixture()
+        let error = #expect(throws: DataError.self) { try fixture.load(mirror: "http://127.0.0.1:99999/") }
+        #expect(error?.message == "the mirror 'http://127.0.0.1:99999/' names port 99999; ports go from 1 to 65535")
+        #expect(fixture.server.requests.isEmpty)
+    }
+
     /// A user name and password in --mirror are used, never printed.
     @Test func credentialsInTheMirrorAreNotPrinted() throws {
         let fixture = try Fixture()

@@ -185,6 +185,15 @@ extension Datasets {
             throw DataError("the mirror '\(displayed(mirror))' (from --mirror or \(mirrorVariable)) is not an http:// or https:// "
                 + "URL of a folder holding the four .gz files")
         }
+        if let port = url.port, !(1...65_535).contains(port) {
+            throw DataError("the mirror '\(displayed(mirror))' names port \(port); ports go from 1 to 65535")
+        }
+        #if os(Linux)
+        if text.contains("://[") {
+            throw DataError("the mirror '\(displayed(mirror))' is an IPv6 address in brackets, which Foundation's "
+                + "downloader on Linux cannot fetch from; use the server's name or an IPv4 address (e.g. 127.0.0.1)")
+        }
+        #endif
         return [url]
     }
 
