@@ -44,6 +44,10 @@ extension Implementations {
         code.batchNormBackward = { Exercises.batchNormBackward(outputGradient: $0, input: $1, gamma: $2, epsilon: $3) }
         code.layerNormForward = { Exercises.layerNormForward(input: $0, gamma: $1, beta: $2, epsilon: $3) }
         code.layerNormBackward = { Exercises.layerNormBackward(outputGradient: $0, input: $1, gamma: $2, epsilon: $3) }
+        code.residualBlockForward = { Exercises.residualBlockForward(input: $0, branch: $1, projection: $2) }
+        code.residualBlockBackward = { Exercises.residualBlockBackward(outputGradient: $0, input: $1, branch: $2, projection: $3) }
+        code.globalAveragePoolForward = { Exercises.globalAveragePoolForward(input: $0) }
+        code.globalAveragePoolBackward = { Exercises.globalAveragePoolBackward(outputGradient: $0, input: $1) }
         return code
     }()
 }

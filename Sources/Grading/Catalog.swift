@@ -22,7 +22,7 @@ public struct Exercise: Sendable, Identifiable {
 public enum Catalog {
     public static let chapterTitles: [Int: String] = [
         1: "a linear classifier", 3: "optimizers", 4: "convolutional networks", 5: "dropout",
-        6: "initialization", 7: "normalization",
+        6: "initialization", 7: "residual blocks and normalization", 8: "augmentation",
     ]
 
     /// The Swift Testing suite that grades a chapter's exercises, e.g. "Chapter04".
@@ -64,6 +64,12 @@ public enum Catalog {
                  functions: ["batchNormForward", "batchNormBackward"], check: Chapter07Checks.batchNorm),
         Exercise(id: "layerNorm", chapter: 7, title: "layer normalization forward and backward", file: "07-Normalization.swift",
                  functions: ["layerNormForward", "layerNormBackward"], check: Chapter07Checks.layerNorm),
+        Exercise(id: "residualBlock", chapter: 7, title: "residual block forward and backward (identity and projection)",
+                 file: "07-ResidualBlocks.swift", functions: ["residualBlockForward", "residualBlockBackward"],
+                 check: Chapter07ResidualChecks.residualBlock),
+        Exercise(id: "globalAveragePool", chapter: 7, title: "global average pooling forward and backward",
+                 file: "07-ResidualBlocks.swift", functions: ["globalAveragePoolForward", "globalAveragePoolBackward"],
+                 check: Chapter07ResidualChecks.globalAveragePool),
     ]
 
     /// The exercise with this id; stops with a message listing the known ones otherwise.

@@ -209,3 +209,25 @@ extension RandomSource {
         return t
     }
 }
+
+/// Cases graded from simple to hard, like the rungs of a ladder: when one fails, its diagnostic
+/// also names the simpler rungs that passed ("identity shortcut passes; projection shortcut
+/// fails"), which tells the learner where the mistake is before they read a number.
+struct Ladder {
+    private(set) var passed: [String] = []
+
+    /// Grades one rung; a failure is re-thrown with the rungs below it named.
+    mutating func rung(_ name: String, _ rng: inout RandomSource,
+                       _ grade: (inout RandomSource) throws(GradingFailure) -> Void) throws(GradingFailure) {
+        do {
+            try grade(&rng)
+        } catch {
+            guard !passed.isEmpty else { throw error }
+            var failure = error
+            failure.summary += " (\(passed.joined(separator: ", ")) \(passed.count == 1 ? "passes" : "pass"); \(name) fails)"
+            failure.details += "\n  Simpler cases that pass: \(passed.joined(separator: "; ")); the first that fails: \(name)."
+            throw failure
+        }
+        passed.append(name)
+    }
+}

@@ -62,11 +62,17 @@ struct Chapter06 {
     func kaiming() async throws { try await grade("kaiming") }
 }
 
-@Suite("Chapter 07 · normalization")
+@Suite("Chapter 07 · residual blocks and normalization")
 struct Chapter07 {
     @Test("batch normalization · Exercises/07-Normalization.swift")
     func batchNorm() async throws { try await grade("batchNorm") }
 
     @Test("layer normalization · Exercises/07-Normalization.swift")
     func layerNorm() async throws { try await grade("layerNorm") }
+
+    @Test("residual block · Exercises/07-ResidualBlocks.swift")
+    func residualBlock() async throws { try await grade("residualBlock") }
+
+    @Test("global average pooling · Exercises/07-ResidualBlocks.swift")
+    func globalAveragePool() async throws { try await grade("globalAveragePool") }
 }

@@ -3,6 +3,7 @@
 // too, so that a planted bug fails because of its bug and not because of a slip in this file).
 import Engine
 import Foundation
+import Grading
 
 enum Buggy {
     static func map(_ t: Tensor, _ f: (Float) -> Float) -> Tensor {
@@ -254,5 +255,60 @@ enum Buggy {
             }
         }
         return (dx, dgamma, dbeta)
+    }
+}
+
+// MARK: Residual blocks and global average pooling
+
+extension Buggy {
+    struct ResidualKnobs {
+        var reluBeforeAdd = false         // forward: relu(F(x)) + S(x)
+        var shortcutGradient = true       // false: dx is the branch's gradient alone
+        var maskShortcut = true           // false: the shortcut gets dout, not the masked g
+        var maskFromBranch = false        // the ReLU mask from F(x) > 0 instead of F(x) + S(x) > 0
+        var projectionBackward = true     // false: the shortcut's gradient is g even through a projection
+        var branchBackwardTwice = false   // calls branch.backward once for the mask and once for dx
+    }
+
+    static func residualForward(_ x: Tensor, _ branch: Implementations.Passes, _ projection: Implementations.Passes?,
+                                _ knobs: ResidualKnobs) -> Tensor {
+        let shortcut = projection?.forward(x) ?? x
+        return zip(branch.forward(x), shortcut) { knobs.reluBeforeAdd ? max(0, $0) + $1 : max(0, $0 + $1) }
+    }
+
+    static func residualBackward(_ dout: Tensor, _ x: Tensor, _ branch: Implementations.Passes,
+                                 _ projection: Implementations.Passes?, _ knobs: ResidualKnobs) -> Tensor {
+        let f = branch.forward(x), shortcut = projection?.forward(x) ?? x
+        if knobs.branchBackwardTwice { _ = branch.backward(dout, x) }
+        var g = dout
+        for i in 0..<g.count where (knobs.maskFromBranch ? f.scalars[i] : f.scalars[i] + shortcut.scalars[i]) <= 0 { g.scalars[i] = 0 }
+        var dx = branch.backward(g, x)
+        guard knobs.shortcutGradient else { return dx }
+        let toShortcut = knobs.maskShortcut ? g : dout
+        let shortcutGradient = knobs.projectionBackward ? projection?.backward(toShortcut, x) ?? toShortcut : toShortcut
+        for i in 0..<min(dx.count, shortcutGradient.count) { dx.scalars[i] += shortcutGradient.scalars[i] }
+        return dx
+    }
+
+    struct PoolKnobs {
+        var sumInForward = false          // out = Σ, not the mean (and the backward to match)
+        var divideInBackward = true       // false: dx = dout at every pixel
+        var squareImages = false          // divides by H·H
+    }
+
+    static func globalPool(_ x: Tensor, _ knobs: PoolKnobs) -> Tensor {
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let count = knobs.sumInForward ? 1 : Float(knobs.squareImages ? h * h : h * w)
+        var out = Tensor(zeros: [n, c])
+        for plane in 0..<(n * c) { out.scalars[plane] = x.scalars[(plane * h * w)..<((plane + 1) * h * w)].reduce(0, +) / count }
+        return out
+    }
+
+    static func globalPoolBackward(_ dout: Tensor, _ x: Tensor, _ knobs: PoolKnobs) -> Tensor {
+        let (h, w) = (x.shape[2], x.shape[3])
+        let count = knobs.sumInForward || !knobs.divideInBackward ? 1 : Float(knobs.squareImages ? h * h : h * w)
+        var dx = Tensor(zeros: x.shape)
+        for i in 0..<dx.count { dx.scalars[i] = dout.scalars[i / (h * w)] / count }
+        return dx
     }
 }

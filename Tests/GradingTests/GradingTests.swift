@@ -47,9 +47,29 @@ struct ReferenceAnswersPass {
         code.batchNormBackward = { Buggy.normalizeBackward($0, $1, $2, $3, .init(overRows: true)) }
         code.layerNormForward = { Buggy.normalize($0, $1, $2, $3, .init(overRows: false)) }
         code.layerNormBackward = { Buggy.normalizeBackward($0, $1, $2, $3, .init(overRows: false)) }
-        for id in ["convolution", "maxPooling", "batchNorm", "layerNorm"] {
+        code.residualBlockForward = { Buggy.residualForward($0, $1, $2, .init()) }
+        code.residualBlockBackward = { Buggy.residualBackward($0, $1, $2, $3, .init()) }
+        code.globalAveragePoolForward = { Buggy.globalPool($0, .init()) }
+        code.globalAveragePoolBackward = { Buggy.globalPoolBackward($0, $1, .init()) }
+        for id in ["convolution", "maxPooling", "batchNorm", "layerNorm", "residualBlock", "globalAveragePool"] {
             let verdict = Grader.grade(Catalog.exercise(id), with: code, seeds: bugSeeds)
             #expect(verdict.status == .passed, "\(id): \(verdict.details)")
+        }
+    }
+
+    @Test("the residual check's branch and projection hand back exact gradients (against numerical ones)")
+    func residualPiecesAreExact() {
+        var rng = RandomSource(seed: 7)
+        for (c, outputs, stride) in [(3, 3, 1), (2, 4, 2)] {
+            let shape = [2, c, 4, 6], pieces = [outputs * c, outputs, outputs * outputs]
+            let w = pieces.map { rng.tensor([$0]).doubles }
+            let block = Chapter07ResidualChecks.Block(inputShape: shape, outputs: outputs, stride: stride, a: w[0], bias: w[1],
+                                                      b: w[2], p: rng.tensor([outputs * c]).doubles)
+            let x = rng.tensor(shape).doubles, dout = rng.tensor(block.outputShape).doubles
+            for (exact, forward) in [(block.branchBackward(dout, x), block.branch), (block.shortcutBackward(dout), block.shortcut)] {
+                let numerical = Reference.gradients(of: { forward($0[0]) }, at: [x], upstream: dout)[0]
+                #expect(largestRelativeError(exact, numerical).error < 1e-6)
+            }
         }
     }
 

@@ -28,7 +28,7 @@ struct PlantedBug: Sendable, CustomStringConvertible {
 
     static func named(_ name: String) -> PlantedBug { all.first { $0.name == name }! }
 
-    static let all: [PlantedBug] = chapter01 + chapter03 + activations + convolution + pooling + later
+    static let all: [PlantedBug] = chapter01 + chapter03 + activations + convolution + pooling + later + residual
 
     static let chapter01: [PlantedBug] = [
         PlantedBug("numericalGradient", "numerical gradient: one-sided difference", diagnosis: "one-sided") { code in
@@ -289,5 +289,33 @@ struct PlantedBug: Sendable, CustomStringConvertible {
         normalizationBug("layerNorm", "layer norm: dx without the mean and variance paths", diagnosis: "paths through the mean",
                          .init(overRows: false, meanAndVariancePaths: false)),
         normalizationBug("layerNorm", "layer norm: dγ averaged over the batch", .init(overRows: false, dgammaAveraged: true)),
+    ]
+
+    static func residualBug(_ name: String, diagnosis: String? = nil, _ knobs: Buggy.ResidualKnobs) -> PlantedBug {
+        PlantedBug("residualBlock", name, diagnosis: diagnosis) { code in
+            code.residualBlockForward = { Buggy.residualForward($0, $1, $2, knobs) }
+            code.residualBlockBackward = { Buggy.residualBackward($0, $1, $2, $3, knobs) }
+        }
+    }
+
+    static func poolBug(_ name: String, diagnosis: String? = nil, _ knobs: Buggy.PoolKnobs) -> PlantedBug {
+        PlantedBug("globalAveragePool", name, diagnosis: diagnosis) { code in
+            code.globalAveragePoolForward = { Buggy.globalPool($0, knobs) }
+            code.globalAveragePoolBackward = { Buggy.globalPoolBackward($0, $1, knobs) }
+        }
+    }
+
+    static let residual: [PlantedBug] = [
+        residualBug("residual: ReLU before the add", diagnosis: "before adding the shortcut", .init(reluBeforeAdd: true)),
+        residualBug("residual: shortcut gradient left out", diagnosis: "leave out the shortcut's gradient", .init(shortcutGradient: false)),
+        residualBug("residual: shortcut gradient not masked by the ReLU", diagnosis: "skips the final ReLU's mask",
+                    .init(maskShortcut: false)),
+        residualBug("residual: ReLU mask from the branch alone", diagnosis: "from F(x) alone", .init(maskFromBranch: true)),
+        residualBug("residual: projection's backward skipped", diagnosis: "projection shortcut (stride 2, channels doubled) fails",
+                    .init(projectionBackward: false)),
+        residualBug("residual: branch backward called twice", diagnosis: "called 2 times", .init(branchBackwardTwice: true)),
+        poolBug("global pool: sum instead of mean", diagnosis: "sum the pixels", .init(sumInForward: true)),
+        poolBug("global pool: backward without 1/(H·W)", diagnosis: "without the 1/(H·W)", .init(divideInBackward: false)),
+        poolBug("global pool: divides by H·H", diagnosis: "as if the image were square", .init(squareImages: true)),
     ]
 }
