@@ -78,6 +78,12 @@ public struct Implementations: Sendable {
     public var layerNormForward: @Sendable (Tensor, Tensor, Tensor, Float) -> Tensor = { _, _, _, _ in missing("layerNormForward") }
     public var layerNormBackward: @Sendable (Tensor, Tensor, Tensor, Float) -> NormGradients
         = { _, _, _, _ in missing("layerNormBackward") }
+    /// (x, γ, β, running mean, running variance, ε) -> out
+    public var batchNormEvaluationForward: @Sendable (Tensor, Tensor, Tensor, Tensor, Tensor, Float) -> Tensor
+        = { _, _, _, _, _, _ in missing("batchNormEvaluationForward") }
+    /// (running mean, running variance, x, momentum), the running averages updated in place
+    public var batchNormUpdateRunningStatistics: @Sendable (inout Tensor, inout Tensor, Tensor, Float) -> Void
+        = { _, _, _, _ in missing("batchNormUpdateRunningStatistics") }
     /// (x, branch, projection or nil for the identity) -> out
     public var residualBlockForward: @Sendable (Tensor, Passes, Passes?) -> Tensor = { _, _, _ in missing("residualBlockForward") }
     /// (dout, x, branch, projection or nil) -> dx

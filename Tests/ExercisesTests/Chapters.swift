@@ -70,6 +70,9 @@ struct Chapter07 {
     @Test("layer normalization · Exercises/07-Normalization.swift")
     func layerNorm() async throws { try await grade("layerNorm") }
 
+    @Test("batch normalization, evaluation mode · Exercises/07-Normalization.swift")
+    func batchNormEvaluation() async throws { try await grade("batchNormEvaluation") }
+
     @Test("residual block · Exercises/07-ResidualBlocks.swift")
     func residualBlock() async throws { try await grade("residualBlock") }
 

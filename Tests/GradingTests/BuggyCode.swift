@@ -312,3 +312,40 @@ extension Buggy {
         return dx
     }
 }
+
+// MARK: Batch normalization in evaluation mode
+
+extension Buggy {
+    struct EvaluationKnobs {
+        var batchStatistics = false       // evaluation normalizes with the batch's own statistics
+        var epsilonOutsideRoot = false    // √v + ε
+        var biasedRunningVariance = false // the running variance takes σ² divided by N
+        var kerasMomentum = false         // the new batch weighted by 1 − momentum
+    }
+
+    static func evaluationForward(_ x: Tensor, _ gamma: Tensor, _ beta: Tensor, _ mean: Tensor, _ variance: Tensor,
+                                  _ epsilon: Float, _ knobs: EvaluationKnobs) -> Tensor {
+        guard !knobs.batchStatistics else { return normalize(x, gamma, beta, epsilon, .init(overRows: true)) }
+        let d = x.shape[1]
+        var out = x
+        for i in 0..<x.count {
+            let v = variance.scalars[i % d]
+            let divisor = knobs.epsilonOutsideRoot ? v.squareRoot() + epsilon : (v + epsilon).squareRoot()
+            out.scalars[i] = gamma.scalars[i % d] * (x.scalars[i] - mean.scalars[i % d]) / divisor + beta.scalars[i % d]
+        }
+        return out
+    }
+
+    static func updateRunningStatistics(_ runningMean: inout Tensor, _ runningVariance: inout Tensor, _ x: Tensor,
+                                        _ momentum: Float, _ knobs: EvaluationKnobs) {
+        let (n, d) = (x.shape[0], x.shape[1])
+        let weight = knobs.kerasMomentum ? 1 - momentum : momentum
+        for (feature, group) in groups(n: n, d: d, overRows: true).enumerated() {
+            let mean = group.reduce(0) { $0 + x.scalars[$1] } / Float(n)
+            let squares = group.reduce(0) { $0 + (x.scalars[$1] - mean) * (x.scalars[$1] - mean) }
+            let variance = squares / Float(knobs.biasedRunningVariance ? n : n - 1)
+            runningMean.scalars[feature] = (1 - weight) * runningMean.scalars[feature] + weight * mean
+            runningVariance.scalars[feature] = (1 - weight) * runningVariance.scalars[feature] + weight * variance
+        }
+    }
+}

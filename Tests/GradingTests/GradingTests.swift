@@ -49,9 +49,11 @@ struct ReferenceAnswersPass {
         code.layerNormBackward = { Buggy.normalizeBackward($0, $1, $2, $3, .init(overRows: false)) }
         code.residualBlockForward = { Buggy.residualForward($0, $1, $2, .init()) }
         code.residualBlockBackward = { Buggy.residualBackward($0, $1, $2, $3, .init()) }
+        code.batchNormEvaluationForward = { Buggy.evaluationForward($0, $1, $2, $3, $4, $5, .init()) }
+        code.batchNormUpdateRunningStatistics = { Buggy.updateRunningStatistics(&$0, &$1, $2, $3, .init()) }
         code.globalAveragePoolForward = { Buggy.globalPool($0, .init()) }
         code.globalAveragePoolBackward = { Buggy.globalPoolBackward($0, $1, .init()) }
-        for id in ["convolution", "maxPooling", "batchNorm", "layerNorm", "residualBlock", "globalAveragePool"] {
+        for id in ["convolution", "maxPooling", "batchNorm", "layerNorm", "batchNormEvaluation", "residualBlock", "globalAveragePool"] {
             let verdict = Grader.grade(Catalog.exercise(id), with: code, seeds: bugSeeds)
             #expect(verdict.status == .passed, "\(id): \(verdict.details)")
         }

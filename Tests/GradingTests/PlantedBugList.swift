@@ -305,7 +305,20 @@ struct PlantedBug: Sendable, CustomStringConvertible {
         }
     }
 
+    static func evaluationBug(_ name: String, diagnosis: String? = nil, _ knobs: Buggy.EvaluationKnobs) -> PlantedBug {
+        PlantedBug("batchNormEvaluation", name, diagnosis: diagnosis) { code in
+            code.batchNormEvaluationForward = { Buggy.evaluationForward($0, $1, $2, $3, $4, $5, knobs) }
+            code.batchNormUpdateRunningStatistics = { Buggy.updateRunningStatistics(&$0, &$1, $2, $3, knobs) }
+        }
+    }
+
     static let residual: [PlantedBug] = [
+        evaluationBug("batch norm evaluation: batch statistics", diagnosis: "training mode", .init(batchStatistics: true)),
+        evaluationBug("batch norm evaluation: ε outside the square root", diagnosis: "outside the square root",
+                      .init(epsilonOutsideRoot: true)),
+        evaluationBug("batch norm running variance: biased", diagnosis: "evaluation forward with given running statistics passes",
+                      .init(biasedRunningVariance: true)),
+        evaluationBug("batch norm running averages: Keras momentum", diagnosis: "Keras convention", .init(kerasMomentum: true)),
         residualBug("residual: ReLU before the add", diagnosis: "before adding the shortcut", .init(reluBeforeAdd: true)),
         residualBug("residual: shortcut gradient left out", diagnosis: "leave out the shortcut's gradient", .init(shortcutGradient: false)),
         residualBug("residual: shortcut gradient not masked by the ReLU", diagnosis: "skips the final ReLU's mask",
