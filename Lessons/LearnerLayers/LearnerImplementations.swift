@@ -54,6 +54,10 @@ extension Implementations {
         code.residualBlockBackward = { Exercises.residualBlockBackward(outputGradient: $0, input: $1, branch: $2, projection: $3) }
         code.globalAveragePoolForward = { Exercises.globalAveragePoolForward(input: $0) }
         code.globalAveragePoolBackward = { Exercises.globalAveragePoolBackward(outputGradient: $0, input: $1) }
+
+        code.shift = { Exercises.shift(image: $0, padding: $1, top: $2, left: $3) }
+        code.horizontalFlip = { Exercises.horizontalFlip(image: $0) }
+        code.testTimeAugmentation = { Exercises.testTimeAugmentation(logits: $0) }
         return code
     }()
 }

@@ -73,6 +73,12 @@ public enum Catalog {
         Exercise(id: "globalAveragePool", chapter: 7, title: "global average pooling forward and backward",
                  file: "07-ResidualBlocks.swift", functions: ["globalAveragePoolForward", "globalAveragePoolBackward"],
                  check: Chapter07ResidualChecks.globalAveragePool),
+        Exercise(id: "shift", chapter: 8, title: "random shift by pad-and-crop, at a given offset", file: "08-Augmentation.swift",
+                 functions: ["shift"], check: Chapter08Checks.shift),
+        Exercise(id: "horizontalFlip", chapter: 8, title: "horizontal flip", file: "08-Augmentation.swift",
+                 functions: ["horizontalFlip"], check: Chapter08Checks.horizontalFlip),
+        Exercise(id: "testTimeAugmentation", chapter: 8, title: "test-time augmentation: averaged probabilities",
+                 file: "08-Augmentation.swift", functions: ["testTimeAugmentation"], check: Chapter08Checks.testTimeAugmentation),
     ]
 
     /// The exercise with this id; stops with a message listing the known ones otherwise.

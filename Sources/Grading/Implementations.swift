@@ -93,6 +93,14 @@ public struct Implementations: Sendable {
     public var globalAveragePoolForward: @Sendable (Tensor) -> Tensor = { _ in missing("globalAveragePoolForward") }
     public var globalAveragePoolBackward: @Sendable (Tensor, Tensor) -> Tensor = { _, _ in missing("globalAveragePoolBackward") }
 
+    // Chapter 08
+    /// (image (C, H, W), padding, top, left) -> shifted image
+    public var shift: @Sendable (Tensor, Int, Int, Int) -> Tensor = { _, _, _, _ in missing("shift") }
+    /// (image (C, H, W)) -> mirrored image
+    public var horizontalFlip: @Sendable (Tensor) -> Tensor = { _ in missing("horizontalFlip") }
+    /// (logits of each copy, each (N, classes)) -> averaged probabilities (N, classes)
+    public var testTimeAugmentation: @Sendable ([Tensor]) -> Tensor = { _ in missing("testTimeAugmentation") }
+
     public init() {}
 }
 

@@ -79,3 +79,15 @@ struct Chapter07 {
     @Test("global average pooling · Exercises/07-ResidualBlocks.swift")
     func globalAveragePool() async throws { try await grade("globalAveragePool") }
 }
+
+@Suite("Chapter 08 · augmentation")
+struct Chapter08 {
+    @Test("shift · Exercises/08-Augmentation.swift")
+    func shift() async throws { try await grade("shift") }
+
+    @Test("horizontal flip · Exercises/08-Augmentation.swift")
+    func horizontalFlip() async throws { try await grade("horizontalFlip") }
+
+    @Test("test-time augmentation · Exercises/08-Augmentation.swift")
+    func testTimeAugmentation() async throws { try await grade("testTimeAugmentation") }
+}

@@ -349,3 +349,85 @@ extension Buggy {
         }
     }
 }
+
+// MARK: Augmentation
+
+extension Buggy {
+    struct ShiftKnobs {
+        var opposite = false              // reads x[c, i + padding − top, …]: the image moves the other way
+        var wrap = false                  // a roll: what leaves one side comes in on the other
+        var paddingForgotten = false      // crops the unpadded image at (top, left)
+    }
+
+    static func shift(_ x: Tensor, padding: Int, top: Int, left: Int, _ knobs: ShiftKnobs) -> Tensor {
+        let (h, w) = (x.shape[1], x.shape[2])
+        var (rowOffset, columnOffset) = knobs.paddingForgotten ? (top, left) : (top - padding, left - padding)
+        if knobs.opposite { (rowOffset, columnOffset) = (-rowOffset, -columnOffset) }
+        var out = Tensor(zeros: x.shape)
+        for channel in 0..<x.shape[0] {
+            for i in 0..<h {
+                for j in 0..<w {
+                    var (row, column) = (i + rowOffset, j + columnOffset)
+                    if knobs.wrap { (row, column) = ((row + h) % h, (column + w) % w) }
+                    if row >= 0 && row < h && column >= 0 && column < w { out[channel, i, j] = x[channel, row, column] }
+                }
+            }
+        }
+        return out
+    }
+
+    struct FlipKnobs {
+        var vertical = false              // reverses the rows instead of the columns
+        var swapWholeRow = false          // swaps in place over the whole width: every pair twice
+        var offByOne = false              // column W − j, wrapped to 0 at j = 0
+    }
+
+    static func horizontalFlip(_ x: Tensor, _ knobs: FlipKnobs) -> Tensor {
+        let (c, h, w) = (x.shape[0], x.shape[1], x.shape[2])
+        var out = x
+        for channel in 0..<c {
+            for i in 0..<h {
+                for j in 0..<w {
+                    if knobs.swapWholeRow {
+                        let kept = out[channel, i, j]
+                        out[channel, i, j] = out[channel, i, w - 1 - j]
+                        out[channel, i, w - 1 - j] = kept
+                    } else if knobs.vertical {
+                        out[channel, i, j] = x[channel, h - 1 - i, j]
+                    } else {
+                        out[channel, i, j] = x[channel, i, knobs.offByOne ? (w - j) % w : w - 1 - j]
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    struct AveragingKnobs {
+        var averageLogits = false         // one softmax of the mean logits
+        var subtractMax = true            // false: exp(100) overflows
+        var divideByCopies = true         // false: the probabilities summed
+    }
+
+    static func testTimeAugmentation(_ logits: [Tensor], _ knobs: AveragingKnobs) -> Tensor {
+        let (n, classes) = (logits[0].shape[0], logits[0].shape[1])
+        let softmax: (Tensor) -> Tensor = { z in
+            var p = z
+            for row in 0..<n {
+                let top = knobs.subtractMax ? (0..<classes).map { z[row, $0] }.max()! : 0
+                let sum = (0..<classes).reduce(Float(0)) { $0 + exp(z[row, $1] - top) }
+                for c in 0..<classes { p[row, c] = exp(z[row, c] - top) / sum }
+            }
+            return p
+        }
+        let k = Float(logits.count), divisor = knobs.divideByCopies ? k : 1
+        if knobs.averageLogits {
+            var mean = Tensor(zeros: [n, classes])
+            for copy in logits { mean.add(copy, scaledBy: 1 / k) }
+            return softmax(mean)
+        }
+        var average = Tensor(zeros: [n, classes])
+        for copy in logits { average.add(softmax(copy), scaledBy: 1 / divisor) }
+        return average
+    }
+}

@@ -53,7 +53,11 @@ struct ReferenceAnswersPass {
         code.batchNormUpdateRunningStatistics = { Buggy.updateRunningStatistics(&$0, &$1, $2, $3, .init()) }
         code.globalAveragePoolForward = { Buggy.globalPool($0, .init()) }
         code.globalAveragePoolBackward = { Buggy.globalPoolBackward($0, $1, .init()) }
-        for id in ["convolution", "maxPooling", "batchNorm", "layerNorm", "batchNormEvaluation", "residualBlock", "globalAveragePool"] {
+        code.shift = { Buggy.shift($0, padding: $1, top: $2, left: $3, .init()) }
+        code.horizontalFlip = { Buggy.horizontalFlip($0, .init()) }
+        code.testTimeAugmentation = { Buggy.testTimeAugmentation($0, .init()) }
+        for id in ["convolution", "maxPooling", "batchNorm", "layerNorm", "batchNormEvaluation", "residualBlock", "globalAveragePool", "shift",
+                   "horizontalFlip", "testTimeAugmentation"] {
             let verdict = Grader.grade(Catalog.exercise(id), with: code, seeds: bugSeeds)
             #expect(verdict.status == .passed, "\(id): \(verdict.details)")
         }

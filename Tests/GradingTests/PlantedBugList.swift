@@ -28,7 +28,7 @@ struct PlantedBug: Sendable, CustomStringConvertible {
 
     static func named(_ name: String) -> PlantedBug { all.first { $0.name == name }! }
 
-    static let all: [PlantedBug] = chapter01 + chapter03 + activations + convolution + pooling + later + residual
+    static let all: [PlantedBug] = chapter01 + chapter03 + activations + convolution + pooling + later + residual + augmentation
 
     static let chapter01: [PlantedBug] = [
         PlantedBug("numericalGradient", "numerical gradient: one-sided difference", diagnosis: "one-sided") { code in
@@ -330,5 +330,33 @@ struct PlantedBug: Sendable, CustomStringConvertible {
         poolBug("global pool: sum instead of mean", diagnosis: "sum the pixels", .init(sumInForward: true)),
         poolBug("global pool: backward without 1/(H·W)", diagnosis: "without the 1/(H·W)", .init(divideInBackward: false)),
         poolBug("global pool: divides by H·H", diagnosis: "as if the image were square", .init(squareImages: true)),
+    ]
+
+    static func shiftBug(_ name: String, diagnosis: String, _ knobs: Buggy.ShiftKnobs) -> PlantedBug {
+        PlantedBug("shift", name, diagnosis: diagnosis) { code in
+            code.shift = { Buggy.shift($0, padding: $1, top: $2, left: $3, knobs) }
+        }
+    }
+
+    static func flipBug(_ name: String, diagnosis: String, _ knobs: Buggy.FlipKnobs) -> PlantedBug {
+        PlantedBug("horizontalFlip", name, diagnosis: diagnosis) { code in code.horizontalFlip = { Buggy.horizontalFlip($0, knobs) } }
+    }
+
+    static func averagingBug(_ name: String, diagnosis: String, _ knobs: Buggy.AveragingKnobs) -> PlantedBug {
+        PlantedBug("testTimeAugmentation", name, diagnosis: diagnosis) { code in
+            code.testTimeAugmentation = { Buggy.testTimeAugmentation($0, knobs) }
+        }
+    }
+
+    static let augmentation: [PlantedBug] = [
+        shiftBug("shift: the opposite way", diagnosis: "opposite way", .init(opposite: true)),
+        shiftBug("shift: wraps around", diagnosis: "wrap around", .init(wrap: true)),
+        shiftBug("shift: padding not subtracted", diagnosis: "without its padding", .init(paddingForgotten: true)),
+        flipBug("flip: upside down", diagnosis: "upside down", .init(vertical: true)),
+        flipBug("flip: in-place swap over the whole row", diagnosis: "swaps every pair twice", .init(swapWholeRow: true)),
+        flipBug("flip: column W − j", diagnosis: "one off", .init(offByOne: true)),
+        averagingBug("TTA: logits averaged", diagnosis: "average the logits", .init(averageLogits: true)),
+        averagingBug("TTA: softmax without the max (overflow)", diagnosis: "overflow", .init(subtractMax: false)),
+        averagingBug("TTA: probabilities summed, not averaged", diagnosis: "without dividing by K", .init(divideByCopies: false)),
     ]
 }

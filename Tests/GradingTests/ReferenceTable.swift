@@ -55,6 +55,10 @@ extension Implementations {
         code.residualBlockBackward = { Solutions.residualBlockBackward(outputGradient: $0, input: $1, branch: $2, projection: $3) }
         code.globalAveragePoolForward = { Solutions.globalAveragePoolForward(input: $0) }
         code.globalAveragePoolBackward = { Solutions.globalAveragePoolBackward(outputGradient: $0, input: $1) }
+
+        code.shift = { Solutions.shift(image: $0, padding: $1, top: $2, left: $3) }
+        code.horizontalFlip = { Solutions.horizontalFlip(image: $0) }
+        code.testTimeAugmentation = { Solutions.testTimeAugmentation(logits: $0) }
         return code
     }()
 }
