@@ -75,6 +75,12 @@ func formatIndex(_ flat: Int, _ shape: [Int]) -> String {
 }
 
 func formatNumber(_ x: Double) -> String { String(format: "%.6g", x) }
+
+/// "1e-3" for 0.001: a tolerance as the diagnostics state it next to an error.
+func formatTolerance(_ tolerance: Double) -> String {
+    let exponent = Int(log10(tolerance).rounded())
+    return abs(pow(10, Double(exponent)) / tolerance - 1) < 1e-9 ? "1e\(exponent)" : String(format: "%.2g", tolerance)
+}
 func formatShape(_ shape: [Int]) -> String { "(" + shape.map(String.init).joined(separator: ", ") + ")" }
 
 /// The grading of one exercise on one random case: how each output compared with the values the
@@ -115,15 +121,16 @@ struct CaseReport {
         let at = formatIndex(index, expected.shape)
         if error <= tolerance {
             ErrorLog.shared.record(exercise, error / tolerance)
-            pass("\(name): largest relative error \(String(format: "%.1e", error))")
+            pass("\(name): largest relative error \(String(format: "%.1e", error)), allowed \(formatTolerance(tolerance))")
             return
         }
         let value = values[index]
         var summary: String
         if !value.isFinite {
-            summary = "\(name) is \(value) at \(at)\(at.isEmpty ? "" : " ")(\(kind.label) \(formatNumber(expected.values[index])))"
+            summary = "\(name) is \(value)\(at.isEmpty ? "" : " at \(at)") (\(kind.label) \(formatNumber(expected.values[index])))"
         } else {
-            summary = "\(name): largest relative error \(String(format: "%.2g", error))\(at.isEmpty ? "" : " at \(at)"): "
+            summary = "\(name): largest relative error \(String(format: "%.2g", error)) (allowed \(formatTolerance(tolerance)))"
+                + "\(at.isEmpty ? "" : " at \(at)"): "
                 + "yours \(formatNumber(value)), \(kind.label) \(formatNumber(expected.values[index]))"
         }
         var detail: [String] = []

@@ -43,6 +43,24 @@ enum Buggy {
         return (loss / Float(n), gradient)
     }
 
+    /// Softmax cross-entropy shifted by each row's mean (which survives a constant added to a row,
+    /// but not one logit far above the others), or by the maximum but with the loss taken as
+    /// −log p[label], which is −log 0 = ∞ once p[label] underflows.
+    static func softmaxShifted(byMean: Bool, _ logits: Tensor, _ labels: [Int]) -> (loss: Float, gradient: Tensor) {
+        let (n, classes) = (logits.shape[0], logits.shape[1])
+        var gradient = Tensor(zeros: logits.shape)
+        var loss: Float = 0
+        for row in 0..<n {
+            let values = (0..<classes).map { logits[row, $0] }
+            let shift = byMean ? values.reduce(0, +) / Float(classes) : values.max()!
+            let sum = values.reduce(0) { $0 + exp($1 - shift) }
+            let probabilities = values.map { exp($0 - shift) / sum }
+            loss += byMean ? log(sum) - (values[labels[row]] - shift) : -log(probabilities[labels[row]])
+            for c in 0..<classes { gradient[row, c] = (probabilities[c] - (c == labels[row] ? 1 : 0)) / Float(n) }
+        }
+        return (loss / Float(n), gradient)
+    }
+
     /// dx = dout·W instead of dout·Wᵀ, as index arithmetic: reads W[j, i], which runs off the end
     /// of W when it is not square.
     static func linearBackwardWithoutTranspose(_ dout: Tensor, _ x: Tensor, _ w: Tensor)

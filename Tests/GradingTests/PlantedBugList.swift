@@ -60,6 +60,14 @@ struct PlantedBug: Sendable, CustomStringConvertible {
         PlantedBug("softmaxCrossEntropy", "softmax: max not subtracted (overflow)", diagnosis: "overflow") { code in
             code.softmaxCrossEntropy = Buggy.softmaxWithoutMax
         },
+        PlantedBug("softmaxCrossEntropy", "softmax: shifted by the row's mean, not its max",
+                   diagnosis: "a row with 200 added to every logit pass; one logit 140 or more above the rest of its row fails") { code in
+            code.softmaxCrossEntropy = { Buggy.softmaxShifted(byMean: true, $0, $1) }
+        },
+        PlantedBug("softmaxCrossEntropy", "softmax: loss as −log of an underflowed probability",
+                   diagnosis: "one logit 140 or more above the rest of its row fails") { code in
+            code.softmaxCrossEntropy = { Buggy.softmaxShifted(byMean: false, $0, $1) }
+        },
         PlantedBug("softmaxCrossEntropy", "softmax: gradient not divided by N", diagnosis: "divide the gradient by N") { code in
             let reference = Implementations.reference.softmaxCrossEntropy
             code.softmaxCrossEntropy = { logits, labels in
