@@ -159,6 +159,9 @@ struct CaseReport {
         lines.append("    Hint: " + hint)
     }
 
+    /// True while nothing has failed.
+    var isClean: Bool { failures.isEmpty }
+
     mutating func pass(_ line: String) {
         lines.append("✓ " + line)
         Isolation.note("✓ " + line)
@@ -231,7 +234,8 @@ struct Ladder {
         } catch {
             guard !passed.isEmpty else { throw error }
             var failure = error
-            failure.summary += " (\(passed.joined(separator: ", ")) \(passed.count == 1 ? "passes" : "pass"); \(name) fails)"
+            failure.summary += passed.count == 1 ? " (\(passed[0]) passes; \(name) fails)"
+                : " (the \(passed.count) simpler cases pass; \(name) fails)"
             failure.details += "\n  Simpler cases that pass: \(passed.joined(separator: "; ")); the first that fails: \(name)."
             throw failure
         }

@@ -161,6 +161,8 @@ enum Buggy {
         var strideIsSize = false          // the window moves by its own size whatever the stride
         var gradientEverywhere = false    // dout goes to every position of the window
         var overwrite = false             // dx[winner] = dout instead of +=
+        var everyTiedMaximum = false      // dout goes to each of a window's tied maxima
+        var lastTiedMaximum = false       // (correct) the last of the tied maxima gets dout, by ≥
     }
 
     static func maxPool(_ x: Tensor, size: Int, stride: Int, _ knobs: PoolingKnobs) -> Tensor {
@@ -198,10 +200,17 @@ enum Buggy {
                             for dj in 0..<size {
                                 let (row, column) = (i * stride + di, j * stride + dj)
                                 if knobs.gradientEverywhere { dx[image, channel, row, column] += g }
-                                if x[image, channel, row, column] > x[image, channel, bestRow, bestColumn] {
-                                    (bestRow, bestColumn) = (row, column)
+                                let (value, best) = (x[image, channel, row, column], x[image, channel, bestRow, bestColumn])
+                                if value > best || (knobs.lastTiedMaximum && value == best) { (bestRow, bestColumn) = (row, column) }
+                            }
+                        }
+                        if knobs.everyTiedMaximum {
+                            for di in 0..<size {
+                                for dj in 0..<size where x[image, channel, i * stride + di, j * stride + dj] == x[image, channel, bestRow, bestColumn] {
+                                    dx[image, channel, i * stride + di, j * stride + dj] += g
                                 }
                             }
+                            continue
                         }
                         if knobs.gradientEverywhere { continue }
                         if knobs.overwrite {

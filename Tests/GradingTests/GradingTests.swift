@@ -63,6 +63,14 @@ struct ReferenceAnswersPass {
         }
     }
 
+    @Test("max-pooling: a backward pass that gives a tie to the last maximum, not the first, passes too")
+    func lastTiedMaximumPasses() {
+        var code = Implementations.reference
+        code.maxPoolBackward = { Buggy.maxPoolBackward($0, $1, size: $2, stride: $3, .init(lastTiedMaximum: true)) }
+        let verdict = Grader.grade(Catalog.exercise("maxPooling"), with: code, seeds: bugSeeds)
+        #expect(verdict.status == .passed, "\(verdict.details)")
+    }
+
     @Test("the residual check's branch and projection hand back exact gradients (against numerical ones)")
     func residualPiecesAreExact() {
         var rng = RandomSource(seed: 7)

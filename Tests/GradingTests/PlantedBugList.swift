@@ -61,7 +61,7 @@ struct PlantedBug: Sendable, CustomStringConvertible {
             code.softmaxCrossEntropy = Buggy.softmaxWithoutMax
         },
         PlantedBug("softmaxCrossEntropy", "softmax: shifted by the row's mean, not its max",
-                   diagnosis: "a row with 200 added to every logit pass; one logit 140 or more above the rest of its row fails") { code in
+                   diagnosis: "2 simpler cases pass; one logit 140 or more above the rest of its row fails") { code in
             code.softmaxCrossEntropy = { Buggy.softmaxShifted(byMean: true, $0, $1) }
         },
         PlantedBug("softmaxCrossEntropy", "softmax: loss as −log of an underflowed probability",
@@ -230,6 +230,7 @@ struct PlantedBug: Sendable, CustomStringConvertible {
                    .init(gradientEverywhere: true)),
         poolingBug("max-pool: gradient assigned (=), not added, where windows overlap", .init(overwrite: true)),
         poolingBug("max-pool: window moved by its size, not by the stride", .init(strideIsSize: true)),
+        poolingBug("max-pool: gradient to every tied maximum", diagnosis: "every tied maximum", .init(everyTiedMaximum: true)),
     ]
 
     static func normalizationBug(_ exercise: String, _ name: String, diagnosis: String? = nil,

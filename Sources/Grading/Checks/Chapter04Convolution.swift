@@ -47,15 +47,98 @@ enum Chapter04ConvolutionChecks {
         try report.finish()
     }
 
-    /// Three cases per seed: the usual 2×2 stride 2, overlapping 3×3 stride 2, and a random one.
-    /// Inputs are distinct values spaced well apart, so every window has a clear winner.
+    /// Four rungs per seed: the usual 2×2 stride 2, overlapping 3×3 stride 2 and a random window,
+    /// on distinct values spaced well apart (every window has one clear winner, and dx is checked
+    /// against numerical gradients); then windows with exact ties, as ReLU zeros and saturated
+    /// pixels make them, where dx is checked window by window.
     static func maxPooling(_ code: Implementations, _ rng: inout RandomSource) throws(GradingFailure) {
-        for (size, stride) in [(2, 2), (3, 2), (rng.int(2...3), rng.int(1...3))] {
-            // At least three windows each way, so strides and overlaps matter.
-            let low = size + 2 * stride
-            let shape = [rng.int(1...2), rng.int(2...3), rng.int(low...(low + 3)), rng.int(low...(low + 3))]
-            try maxPoolingCase(code, &rng, shape: shape, size: size, stride: stride)
+        var ladder = Ladder()
+        for (name, size, stride) in [("2×2 window, stride 2", 2, 2), ("3×3 window, stride 2 (overlapping)", 3, 2),
+                                     ("a random window and stride", rng.int(2...3), rng.int(1...3))] {
+            try ladder.rung(name, &rng) { rng throws(GradingFailure) in
+                // At least three windows each way, so strides and overlaps matter.
+                let low = size + 2 * stride
+                let shape = [rng.int(1...2), rng.int(2...3), rng.int(low...(low + 3)), rng.int(low...(low + 3))]
+                try maxPoolingCase(code, &rng, shape: shape, size: size, stride: stride)
+            }
         }
+        try ladder.rung("windows with tied maxima", &rng) { rng throws(GradingFailure) in
+            let size = rng.int(2...3)
+            try maxPoolingTies(code, &rng, shape: [rng.int(1...2), rng.int(2...3), 2 * size + rng.int(0...2), 2 * size + rng.int(0...2)],
+                               size: size)
+        }
+    }
+
+    /// Non-overlapping windows (stride = size, so each input belongs to at most one window) of
+    /// values that are 0, 1 or in between, the first window all zeros and the second with two 1s.
+    /// Any tie rule is right as long as each window passes back exactly its dout, and only to
+    /// positions holding its maximum: the first of them (the engine's rule, a strict >), the
+    /// last, or shared among them.
+    static func maxPoolingTies(_ code: Implementations, _ rng: inout RandomSource, shape: [Int], size: Int) throws(GradingFailure) {
+        let (planes, h, w) = (shape[0] * shape[1], shape[2], shape[3])
+        var x = Tensor(zeros: shape)
+        for i in 0..<x.count {
+            let u = rng.uniform()
+            x.scalars[i] = u < 0.4 ? 0 : u < 0.7 ? 1 : rng.uniform(0.05, 0.95)
+        }
+        for di in 0..<size {
+            for dj in 0..<size {
+                x.scalars[di * w + dj] = 0                                     // window (0, 0): all tied at 0
+                x.scalars[di * w + size + dj] = di == 0 ? 1 : rng.uniform(0.05, 0.95)   // window (0, 1): 1s along its top row
+            }
+        }
+        let reference = Reference.maxPool(x.doubles, shape, size: size, stride: size)
+        let dout = rng.tensor(reference.shape)
+        var report = CaseReport("Max-pooling", setup: "x \(formatShape(shape)) of 0s, 1s and values between (tied maxima in many "
+            + "windows), window \(size)×\(size), stride \(size), so out is \(formatShape(reference.shape)); random upstream gradient dout")
+        let out = code.maxPoolForward(x, size, size)
+        report.compare("out (forward)", yours: out, expected: Expected(shape: reference.shape, values: reference.values), kind: .exact,
+                       hint: "the maximum of each window; ties do not change it.")
+        try report.finish()
+
+        let dx = code.maxPoolBackward(dout, x, size, size)
+        guard dx.shape == shape else {
+            report.fail("dx", summary: "dx (∂loss/∂x) has shape \(dx.shape); expected \(shape)", hint: "dx has the shape of x.")
+            try report.finish()
+            return
+        }
+        let (oh, ow) = (reference.shape[2], reference.shape[3])
+        // Every window as (plane, oh, ow, the flat indices of its inputs).
+        let windows = (0..<(planes * oh * ow)).map { k -> (plane: Int, i: Int, j: Int, positions: [Int]) in
+            let (plane, i, j) = (k / (oh * ow), k / ow % oh, k % ow)
+            return (plane, i, j, (0..<(size * size)).map { (plane * h + i * size + $0 / size) * w + j * size + $0 % size })
+        }
+        var inWindow = [Bool](repeating: false, count: x.count)
+        for window in windows { window.positions.forEach { inWindow[$0] = true } }
+        let tieHint = "when several inputs tie for a window's maximum, pass its dout to one of them (the engine takes the first "
+            + "in reading order, which a strict > comparison gives) or share it among them; never the whole dout to each."
+        for (plane, i, j, positions) in windows {
+            let top = positions.map { x.scalars[$0] }.max()!, winners = positions.filter { x.scalars[$0] == top }
+            let g = Double(dout.scalars[(plane * oh + i) * ow + j])
+            let window = "window (\(i), \(j)) of image \(plane / shape[1]), channel \(plane % shape[1])"
+            if let loser = positions.first(where: { x.scalars[$0] != top && dx.scalars[$0] != 0 }) {
+                report.fail("dx", summary: "dx\(formatIndex(loser, shape)) is \(formatNumber(Double(dx.scalars[loser]))), but x there "
+                                + "(\(formatNumber(Double(x.scalars[loser])))) is below the maximum \(formatNumber(Double(top))) of \(window)",
+                            hint: "only a window's maximum gets its gradient.")
+                break
+            }
+            let total = positions.reduce(0.0) { $0 + Double(dx.scalars[$1]) }
+            if abs(total - g) > 1e-5 * max(1, abs(g)) {
+                let every = winners.count > 1 && abs(total - Double(winners.count) * g) <= 1e-5 * max(1, abs(g))
+                report.fail("dx", summary: "dx over \(window), which has \(winners.count) tied maxima, adds up to "
+                                + "\(formatNumber(total)); its dout is \(formatNumber(g))",
+                            detail: every ? ["This is exactly what you get when you send the gradient to every tied maximum: "
+                                             + "with \(winners.count) of them the window passes \(winners.count) times its gradient back."] : [],
+                            hint: tieHint)
+                break
+            }
+        }
+        if let stray = (0..<x.count).first(where: { !inWindow[$0] && dx.scalars[$0] != 0 }) {
+            report.fail("dx", summary: "dx\(formatIndex(stray, shape)) is \(formatNumber(Double(dx.scalars[stray]))), but no window covers it",
+                        hint: "rows and columns past the last window get no gradient.")
+        }
+        if report.isClean { report.pass("dx (∂loss/∂x): each window passes back exactly its dout, only to its maxima") }
+        try report.finish()
     }
 
     static func maxPoolingCase(_ code: Implementations, _ rng: inout RandomSource, shape: [Int], size: Int,
