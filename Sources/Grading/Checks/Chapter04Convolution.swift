@@ -69,6 +69,22 @@ enum Chapter04ConvolutionChecks {
         }
     }
 
+    /// Grades the forward pass of one case; returns its report, the reference result and a random
+    /// upstream gradient for the backward pass.
+    static func poolingForward(_ code: Implementations, _ rng: inout RandomSource, _ x: Tensor, size: Int, stride: Int,
+                               values: String, hint: String) throws(GradingFailure)
+        -> (CaseReport, (values: [Double], shape: [Int], winners: [Int]), Tensor) {
+        let reference = Reference.maxPool(x.doubles, x.shape, size: size, stride: stride)
+        let dout = rng.tensor(reference.shape)
+        var report = CaseReport("Max-pooling", setup: "x \(formatShape(x.shape))\(values), window \(size)×\(size), stride \(stride), "
+            + "so out is \(formatShape(reference.shape)); random upstream gradient dout")
+        let out = code.maxPoolForward(x, size, stride)
+        report.compare("out (forward)", yours: out, expected: Expected(shape: reference.shape, values: reference.values), kind: .exact,
+                       hint: hint)
+        try report.finish()
+        return (report, reference, dout)
+    }
+
     /// Non-overlapping windows (stride = size, so each input belongs to at most one window) of
     /// values that are 0, 1 or in between, the first window all zeros and the second with two 1s.
     /// Any tie rule is right as long as each window passes back exactly its dout, and only to
@@ -87,14 +103,9 @@ enum Chapter04ConvolutionChecks {
                 x.scalars[di * w + size + dj] = di == 0 ? 1 : rng.uniform(0.05, 0.95)   // window (0, 1): 1s along its top row
             }
         }
-        let reference = Reference.maxPool(x.doubles, shape, size: size, stride: size)
-        let dout = rng.tensor(reference.shape)
-        var report = CaseReport("Max-pooling", setup: "x \(formatShape(shape)) of 0s, 1s and values between (tied maxima in many "
-            + "windows), window \(size)×\(size), stride \(size), so out is \(formatShape(reference.shape)); random upstream gradient dout")
-        let out = code.maxPoolForward(x, size, size)
-        report.compare("out (forward)", yours: out, expected: Expected(shape: reference.shape, values: reference.values), kind: .exact,
-                       hint: "the maximum of each window; ties do not change it.")
-        try report.finish()
+        var (report, reference, dout) = try poolingForward(code, &rng, x, size: size, stride: size,
+                                                           values: " of 0s, 1s and values between (tied maxima in many windows)",
+                                                           hint: "the maximum of each window; ties do not change it.")
 
         let dx = code.maxPoolBackward(dout, x, size, size)
         guard dx.shape == shape else {
@@ -150,15 +161,9 @@ enum Chapter04ConvolutionChecks {
         var scalars = [Float](repeating: 0, count: count)
         for i in 0..<count { scalars[i] = Float(order[i]) * spacing - 2 + 0.2 * spacing * rng.uniform() }
         let x = Tensor(shape: shape, scalars: scalars)
-        let reference = Reference.maxPool(x.doubles, shape, size: size, stride: stride)
-        let dout = rng.tensor(reference.shape)
-        var report = CaseReport("Max-pooling", setup: "x \(formatShape(shape)), window \(size)×\(size), stride \(stride), "
-            + "so out is \(formatShape(reference.shape)); random upstream gradient dout")
-
-        let out = code.maxPoolForward(x, size, stride)
-        report.compare("out (forward)", yours: out, expected: Expected(shape: reference.shape, values: reference.values), kind: .exact,
-                       hint: "OH = (H − size)/stride + 1; window (oh, ow) starts at row oh·stride, column ow·stride.")
-        try report.finish()
+        var (report, reference, dout) = try poolingForward(code, &rng, x, size: size, stride: stride, values: "",
+                                                           hint: "OH = (H − size)/stride + 1; window (oh, ow) starts at row "
+                                                               + "oh·stride, column ow·stride.")
 
         let dx = code.maxPoolBackward(dout, x, size, stride)
         let numerical = Reference.gradients(of: { Reference.maxPool($0[0], shape, size: size, stride: stride).values },
