@@ -281,6 +281,16 @@ struct PlantedBug: Sendable, CustomStringConvertible {
                 return Tensor(uniform: shape, low: -bound, high: bound, rng: &rng)
             }
         },
+        PlantedBug("kaiming", "kaiming: truncated normal rescaled to the right standard deviation", diagnosis: "truncated at 2σ") { code in
+            code.kaimingNormal = { shape, rng in
+                let fanIn = shape.count == 2 ? shape[0] : shape.dropFirst().reduce(1, *)
+                // A standard normal cut at ±2 has standard deviation 0.8796: divide it out.
+                let standardDeviation = (2 / Float(fanIn)).squareRoot() / 0.8796
+                var weights = Tensor(zeros: shape)
+                for i in 0..<weights.count { weights.scalars[i] = rng.truncatedNormal(standardDeviation: standardDeviation) }
+                return weights
+            }
+        },
         PlantedBug("kaiming", "kaiming: Float.random instead of the rng", diagnosis: "same seed gave different weights") { code in
             code.kaimingNormal = { shape, _ in
                 var system = RandomSource(seed: UInt64.random(in: 0...UInt64.max))
