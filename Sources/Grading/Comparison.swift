@@ -159,6 +159,26 @@ struct CaseReport {
         lines.append("    Hint: " + hint)
     }
 
+    /// Calls the learner's code and fails the case at once, naming `what` ("forward pass"), if it
+    /// changed any of `inputs` (by writing through a pointer into their storage): the expected
+    /// values are computed from the inputs, and in a network the next layer still reads them.
+    mutating func call<T>(_ what: String, inputs: [(name: String, tensor: Tensor)], _ body: () -> T) throws(GradingFailure) -> T {
+        let before = inputs.map { $0.tensor.scalars.map(\.bitPattern) }      // the values, not a second view of the storage
+        let result = body()
+        for (input, original) in zip(inputs, before) {
+            guard let index = original.indices.first(where: { input.tensor.scalars[$0].bitPattern != original[$0] }) else { continue }
+            let at = formatIndex(index, input.tensor.shape)
+            fail(what, summary: "your \(what) changed its input \(input.name)\(at.isEmpty ? "" : " at \(at)") "
+                     + "(\(formatNumber(Double(Float(bitPattern: original[index])))) before the call, "
+                     + "\(formatNumber(Double(input.tensor.scalars[index]))) after)",
+                 hint: "write your results into a new tensor (`var out = x` copies x the moment you write to out); writing "
+                     + "through a pointer into \(input.name)'s storage changes the caller's \(input.name), which the next "
+                     + "layer and the backward pass still read.")
+            try finish()
+        }
+        return result
+    }
+
     /// True while nothing has failed.
     var isClean: Bool { failures.isEmpty }
 

@@ -43,6 +43,15 @@ enum Buggy {
         return (loss / Float(n), gradient)
     }
 
+    /// Writes `f` of every element back into t's own storage through a pointer, the way a learner
+    /// "saves a copy" with unsafe code: the caller's tensor (which shares that storage) changes too.
+    static func overwriteInPlace(_ t: Tensor, _ f: (Int, Float) -> Float) {
+        t.scalars.withUnsafeBufferPointer { buffer in
+            let storage = UnsafeMutablePointer(mutating: buffer.baseAddress!)
+            for i in 0..<buffer.count { storage[i] = f(i, storage[i]) }
+        }
+    }
+
     /// Softmax cross-entropy shifted by each row's mean (which survives a constant added to a row,
     /// but not one logit far above the others), or by the maximum but with the loss taken as
     /// −log p[label], which is −log 0 = ∞ once p[label] underflows.

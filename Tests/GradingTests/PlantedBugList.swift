@@ -177,6 +177,14 @@ struct PlantedBug: Sendable, CustomStringConvertible {
         PlantedBug("relu", "relu: backward passes dout everywhere", diagnosis: "even where x ≤ 0") { code in
             code.reluBackward = { dout, _ in dout }
         },
+        // The backward pass then sees x after the ReLU, whose mask x > 0 is the same: without a copy
+        // of x taken before the call the grader saw nothing wrong.
+        PlantedBug("relu", "relu: forward writes max(0, x) into x's storage", diagnosis: "your forward pass changed its input x") { code in
+            code.reluForward = { x in
+                Buggy.overwriteInPlace(x) { _, value in max(0, value) }
+                return x
+            }
+        },
         PlantedBug("sigmoid", "sigmoid: backward uses x for σ(x)", diagnosis: "x where σ(x) belongs") { code in
             code.sigmoidBackward = { dout, x in Buggy.zip(dout, x) { $0 * $1 * (1 - $1) } }
         },
@@ -302,6 +310,13 @@ struct PlantedBug: Sendable, CustomStringConvertible {
         normalizationBug("batchNorm", "batch norm: ε left out", diagnosis: "leave ε out", .init(overRows: true, useEpsilon: false)),
         normalizationBug("batchNorm", "batch norm: dx without the mean and variance paths", diagnosis: "paths through the mean",
                          .init(overRows: true, meanAndVariancePaths: false)),
+        PlantedBug("batchNorm", "batch norm: forward normalizes x in place", diagnosis: "your forward pass changed its input x") { code in
+            code.batchNormForward = { x, gamma, beta, epsilon in
+                let out = Implementations.reference.batchNormForward(x, gamma, beta, epsilon)
+                Buggy.overwriteInPlace(x) { i, _ in (out.scalars[i] - beta.scalars[i % x.shape[1]]) / gamma.scalars[i % x.shape[1]] }
+                return out
+            }
+        },
         normalizationBug("batchNorm", "batch norm: dγ from the first row only", .init(overRows: true, dgammaFirstRowOnly: true)),
         normalizationBug("layerNorm", "layer norm: statistics over the batch (columns)", diagnosis: "batch normalization",
                          .init(overRows: true)),

@@ -72,7 +72,7 @@ enum Chapter01Checks {
         var report = CaseReport("Softmax cross-entropy",
             setup: "logits \(formatShape([n, classes])) ~ N(0, 3²)\(adjusted), random labels")
 
-        let (loss, gradient) = code.softmaxCrossEntropy(logits, labels)
+        let (loss, gradient) = try report.call("loss function", inputs: [("logits", logits)]) { code.softmaxCrossEntropy(logits, labels) }
         let z = logits.doubles
         let expectedLoss = Reference.softmaxCrossEntropy(z, labels: labels, classes: classes)
         report.compare("loss", yours: loss, expected: expectedLoss,
@@ -100,13 +100,13 @@ enum Chapter01Checks {
         var report = CaseReport("Linear layer",
             setup: "x \(formatShape([n, d])), W \(formatShape([d, m])), b (\(m)), random upstream gradient dout \(formatShape([n, m]))")
 
-        let out = code.linearForward(x, w, b)
+        let out = try report.call("forward pass", inputs: [("x", x), ("W", w), ("b", b)]) { code.linearForward(x, w, b) }
         let forward: ([[Double]]) -> [Double] = { Reference.linear($0[0], $0[1], $0[2], n: n, d: d, m: m) }
         report.compare("out (forward)", yours: out, expected: Expected(shape: [n, m], values: forward([x.doubles, w.doubles, b.doubles])),
                        kind: .exact, hint: "out[n, j] = Σᵢ x[n, i]·W[i, j] + b[j]; W is (D, M), not (M, D).")
         try report.finish()
 
-        let (dx, dw, db) = code.linearBackward(dout, x, w)
+        let (dx, dw, db) = try report.call("backward pass", inputs: [("dout", dout), ("x", x), ("W", w)]) { code.linearBackward(dout, x, w) }
         let grads = Reference.gradients(of: forward, at: [x.doubles, w.doubles, b.doubles], upstream: dout.doubles)
         let g = dout.doubles
         report.compare("dx (∂loss/∂x)", yours: dx, expected: Expected(shape: [n, d], values: grads[0]),

@@ -34,7 +34,7 @@ enum Chapter03Checks {
         var expected = start.doubles
         for step in 1...steps {
             let gradient = rng.tensor(shape)
-            code.sgdStep(&parameter, gradient, learningRate)
+            try report.call("update", inputs: [("gradient", gradient)]) { code.sgdStep(&parameter, gradient, learningRate) }
             for i in 0..<expected.count { expected[i] -= Double(learningRate) * Double(gradient.scalars[i]) }
             report.compare("parameter change after step \(step)", yours: change(parameter, from: start),
                            expected: Expected(shape: shape, values: zip(expected, start.doubles).map { $0 - $1 }), kind: .exact,
@@ -53,7 +53,9 @@ enum Chapter03Checks {
         var expected = start.doubles, expectedVelocity = [Double](repeating: 0, count: start.count)
         for step in 1...steps {
             let gradient = rng.tensor(shape)
-            code.momentumStep(&parameter, &velocity, gradient, learningRate, momentum)
+            try report.call("update", inputs: [("gradient", gradient)]) {
+                code.momentumStep(&parameter, &velocity, gradient, learningRate, momentum)
+            }
             for i in 0..<expected.count {
                 expectedVelocity[i] = Double(momentum) * expectedVelocity[i] + Double(gradient.scalars[i])
                 expected[i] -= Double(learningRate) * expectedVelocity[i]
@@ -85,7 +87,9 @@ enum Chapter03Checks {
         let (b1, b2, lr, eps) = (Double(beta1), Double(beta2), Double(learningRate), Double(epsilon))
         for step in 1...steps {
             let gradient = rng.tensor(shape)
-            code.adamStep(&parameter, &m, &v, gradient, step, learningRate, beta1, beta2, epsilon)
+            try report.call("update", inputs: [("gradient", gradient)]) {
+                code.adamStep(&parameter, &m, &v, gradient, step, learningRate, beta1, beta2, epsilon)
+            }
             for i in 0..<expected.count {
                 let g = Double(gradient.scalars[i])
                 expectedM[i] = b1 * expectedM[i] + (1 - b1) * g

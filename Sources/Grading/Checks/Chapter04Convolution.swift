@@ -25,7 +25,7 @@ enum Chapter04ConvolutionChecks {
         var report = CaseReport("2-D convolution", setup: "x \(formatShape(xShape)), w \(formatShape(wShape)), b (\(wShape[0])), "
             + "stride \(stride), padding \(padding), so out is \(formatShape(reference.shape)); random upstream gradient dout")
 
-        let out = code.conv2dForward(x, w, b, stride, padding)
+        let out = try report.call("forward pass", inputs: [("x", x), ("w", w), ("b", b)]) { code.conv2dForward(x, w, b, stride, padding) }
         let flipped = Reference.conv2d(x.doubles, xShape, w.doubles, wShape, b.doubles, stride: stride, padding: padding, flipped: true)
         report.compare("out (forward)", yours: out, expected: Expected(shape: reference.shape, values: reference.values), kind: .exact,
                        hint: "OH = (H + 2·padding − KH)/stride + 1; input row = oh·stride + kh − padding, read as 0 outside 0..<H.",
@@ -33,7 +33,9 @@ enum Chapter04ConvolutionChecks {
                                                + "course compute the cross-correlation, w[f, c, kh, kw] unflipped", values: flipped.values)])
         try report.finish()
 
-        let (dx, dw, db) = code.conv2dBackward(dout, x, w, stride, padding)
+        let (dx, dw, db) = try report.call("backward pass", inputs: [("dout", dout), ("x", x), ("w", w)]) {
+            code.conv2dBackward(dout, x, w, stride, padding)
+        }
         let grads = Reference.gradients(of: {
             Reference.conv2d($0[0], xShape, $0[1], wShape, $0[2], stride: stride, padding: padding).values
         }, at: [x.doubles, w.doubles, b.doubles], upstream: dout.doubles)
@@ -78,7 +80,7 @@ enum Chapter04ConvolutionChecks {
         let dout = rng.tensor(reference.shape)
         var report = CaseReport("Max-pooling", setup: "x \(formatShape(x.shape))\(values), window \(size)×\(size), stride \(stride), "
             + "so out is \(formatShape(reference.shape)); random upstream gradient dout")
-        let out = code.maxPoolForward(x, size, stride)
+        let out = try report.call("forward pass", inputs: [("x", x)]) { code.maxPoolForward(x, size, stride) }
         report.compare("out (forward)", yours: out, expected: Expected(shape: reference.shape, values: reference.values), kind: .exact,
                        hint: hint)
         try report.finish()
@@ -107,7 +109,7 @@ enum Chapter04ConvolutionChecks {
                                                            values: " of 0s, 1s and values between (tied maxima in many windows)",
                                                            hint: "the maximum of each window; ties do not change it.")
 
-        let dx = code.maxPoolBackward(dout, x, size, size)
+        let dx = try report.call("backward pass", inputs: [("dout", dout), ("x", x)]) { code.maxPoolBackward(dout, x, size, size) }
         guard dx.shape == shape else {
             report.fail("dx", summary: "dx (∂loss/∂x) has shape \(dx.shape); expected \(shape)", hint: "dx has the shape of x.")
             try report.finish()
@@ -165,7 +167,7 @@ enum Chapter04ConvolutionChecks {
                                                            hint: "OH = (H − size)/stride + 1; window (oh, ow) starts at row "
                                                                + "oh·stride, column ow·stride.")
 
-        let dx = code.maxPoolBackward(dout, x, size, stride)
+        let dx = try report.call("backward pass", inputs: [("dout", dout), ("x", x)]) { code.maxPoolBackward(dout, x, size, stride) }
         let numerical = Reference.gradients(of: { Reference.maxPool($0[0], shape, size: size, stride: stride).values },
                                             at: [x.doubles], upstream: dout.doubles)[0]
         // The mistakes: dout sent to every position of the window, or spread evenly over it.

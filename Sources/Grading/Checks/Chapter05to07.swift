@@ -16,7 +16,7 @@ enum Chapter05Checks {
         let keep = mask.doubles, pd = Double(p)
         let forward: ([[Double]]) -> [Double] = { inputs in zip(inputs[0], keep).map { $0 * $1 / pd } }
 
-        let out = code.dropoutForward(x, mask, p)
+        let out = try report.call("forward pass", inputs: [("x", x), ("mask", mask)]) { code.dropoutForward(x, mask, p) }
         report.compare("out (forward)", yours: out, expected: Expected(shape: shape, values: forward([x.doubles])), kind: .exact,
                        hint: "out = x·mask/p: kept units are scaled up by 1/p so that the expected value stays x.",
                        mistakes: [KnownMistake(description: "you do not rescale the kept units by 1/p",
@@ -25,7 +25,7 @@ enum Chapter05Checks {
                                                values: zip(x.doubles, keep).map { $0 * $1 / (1 - pd) })])
         try report.finish()
 
-        let dx = code.dropoutBackward(dout, mask, p)
+        let dx = try report.call("backward pass", inputs: [("dout", dout), ("mask", mask)]) { code.dropoutBackward(dout, mask, p) }
         let numerical = Reference.gradients(of: forward, at: [x.doubles], upstream: dout.doubles)[0]
         report.compare("dx (∂loss/∂x)", yours: dx, expected: Expected(shape: shape, values: numerical),
                        hint: "dx = dout·mask/p: the same scaling as the forward pass.",
@@ -169,7 +169,9 @@ enum Chapter07Checks {
             Reference.normalize($0[0], n: n, d: d, gamma: $0[1], beta: $0[2], epsilon: eps, overRows: overRows)
         }
         let along = overRows ? "each column over the batch (over n)" : "each row over its features (over d)"
-        let out = (overRows ? code.batchNormForward : code.layerNormForward)(x, gamma, beta, epsilon)
+        let out = try report.call("forward pass", inputs: [("x", x), ("γ", gamma), ("β", beta)]) {
+            (overRows ? code.batchNormForward : code.layerNormForward)(x, gamma, beta, epsilon)
+        }
         let unbiased = Reference.normalize(x.doubles, n: n, d: d, gamma: gamma.doubles, beta: beta.doubles, epsilon: eps,
                                            overRows: overRows, unbiased: true)
         let other = Reference.normalize(x.doubles, n: n, d: d, gamma: gamma.doubles, beta: beta.doubles, epsilon: eps,
@@ -185,7 +187,9 @@ enum Chapter07Checks {
                                   KnownMistake(description: "you leave ε out", values: noEpsilon)])
         try report.finish()
 
-        let (dx, dgamma, dbeta) = (overRows ? code.batchNormBackward : code.layerNormBackward)(dout, x, gamma, epsilon)
+        let (dx, dgamma, dbeta) = try report.call("backward pass", inputs: [("dout", dout), ("x", x), ("γ", gamma)]) {
+            (overRows ? code.batchNormBackward : code.layerNormBackward)(dout, x, gamma, epsilon)
+        }
         let grads = Reference.gradients(of: forward, at: [x.doubles, gamma.doubles, beta.doubles], upstream: dout.doubles)
         // The mistake: dx = dout·γ/√(σ² + ε), as if the mean and variance did not depend on x.
         var direct = [Double](repeating: 0, count: n * d)

@@ -39,7 +39,10 @@ extension Chapter07Checks {
             (0..<(n * d)).map { i in g[i % d] * (xs[i] - mu[i % d]) / divisor(v[i % d]) + b[i % d] }
         }
         let eps = Double(epsilon)
-        let out = code.batchNormEvaluationForward(x, gamma, beta, mean, variance, epsilon)
+        let out = try report.call("forward pass", inputs: [("x", x), ("γ", gamma), ("β", beta), ("runningMean", mean),
+                                                         ("runningVariance", variance)]) {
+            code.batchNormEvaluationForward(x, gamma, beta, mean, variance, epsilon)
+        }
         report.compare("out (forward)", yours: out, expected: Expected(shape: [n, d], values: normalized { ($0 + eps).squareRoot() }),
                        kind: .exact, hint: "out = γ·(x − runningMean)/√(runningVariance + ε) + β, per feature; nothing is "
                            + "computed from the batch in evaluation mode.",
@@ -71,7 +74,9 @@ extension Chapter07Checks {
                     x[row, feature] = x[row, feature] * (feature % 2 == 0 ? 0.5 : 3) + Float([-3, 2, 5][feature % 3])
                 }
             }
-            code.batchNormUpdateRunningStatistics(&runningMean, &runningVariance, x, momentum)
+            try report.call("update", inputs: [("x", x)]) {
+                code.batchNormUpdateRunningStatistics(&runningMean, &runningVariance, x, momentum)
+            }
             let columns = (0..<d).map { feature in (0..<n).map { Double(x[$0, feature]) } }
             let batchMean = columns.map { $0.reduce(0, +) / Double(n) }
             let squares = zip(columns, batchMean).map { column, mean in column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } }

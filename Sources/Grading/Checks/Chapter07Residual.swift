@@ -158,7 +158,7 @@ enum Chapter07ResidualChecks {
         let (branch, projection) = passes(block, calls)
 
         let xs = x.doubles, fx = block.branch(xs), sx = block.shortcut(xs)
-        let out = code.residualBlockForward(x, branch, projection)
+        let out = try report.call("forward pass", inputs: [("x", x)]) { code.residualBlockForward(x, branch, projection) }
         report.compare("out (forward)", yours: out, expected: Expected(shape: outShape, values: block.block(xs)), kind: .exact,
                        hint: "out = relu(F(x) + S(x)): add the shortcut to the branch's output, then one ReLU, on the sum; "
                            + "S(x) is x for the identity and projection.forward(x) when a projection is given.",
@@ -168,7 +168,9 @@ enum Chapter07ResidualChecks {
                                   KnownMistake(description: "you leave out the shortcut", values: fx.map { max(0, $0) })])
         try report.finish()
 
-        let dx = code.residualBlockBackward(dout, x, branch, projection)
+        let dx = try report.call("backward pass", inputs: [("dout", dout), ("x", x)]) {
+            code.residualBlockBackward(dout, x, branch, projection)
+        }
         let upstream = dout.doubles
         let on = zip(fx, sx).map { $0 + $1 > 0 ? 1.0 : 0 }, masked = zip(upstream, on).map { $0 * $1 }
         let numerical = Reference.gradients(of: { block.block($0[0]) }, at: [xs], upstream: upstream)[0]
@@ -211,7 +213,8 @@ enum Chapter07ResidualChecks {
             (0..<(n * c)).map { plane in inputs[0][(plane * h * w)..<((plane + 1) * h * w)].reduce(0, +) / Double(h * w) }
         }
         let means = forward([x.doubles])
-        report.compare("out (forward)", yours: code.globalAveragePoolForward(x), expected: Expected(shape: [n, c], values: means),
+        let out = try report.call("forward pass", inputs: [("x", x)]) { code.globalAveragePoolForward(x) }
+        report.compare("out (forward)", yours: out, expected: Expected(shape: [n, c], values: means),
                        kind: .exact, hint: "out[n, c] = the mean of x[n, c, ·, ·] over all H·W pixels, shape (N, C).",
                        mistakes: [KnownMistake(description: "you sum the pixels instead of averaging them",
                                                values: means.map { $0 * Double(h * w) }),
@@ -219,7 +222,7 @@ enum Chapter07ResidualChecks {
                                                values: means.map { $0 * Double(w) / Double(h) })])
         try report.finish()
 
-        let dx = code.globalAveragePoolBackward(dout, x)
+        let dx = try report.call("backward pass", inputs: [("dout", dout), ("x", x)]) { code.globalAveragePoolBackward(dout, x) }
         let numerical = Reference.gradients(of: forward, at: [x.doubles], upstream: dout.doubles)[0]
         report.compare("dx (∂loss/∂x)", yours: dx, expected: Expected(shape: shape, values: numerical),
                        hint: "dx[n, c, h, w] = dout[n, c] / (H·W): each pixel's share in its channel's mean.",

@@ -39,7 +39,7 @@ enum Chapter08Checks {
         }
         var report = CaseReport("Shift", setup: "image \(formatShape(shape)), padding \(padding), window at top \(top), left \(left): "
             + "the image moves \(down) rows down and \(right) columns right")
-        let out = code.shift(x, padding, top, left)
+        let out = try report.call("shift", inputs: [("image", x)]) { code.shift(x, padding, top, left) }
         report.compare("out", yours: out, expected: Expected(shape: shape, values: moved(-down, -right)), kind: .exact,
                        hint: "out[c, i, j] = x[c, top + i − padding, left + j − padding] where that row and column are "
                            + "inside the image, and 0 where they are not.",
@@ -70,7 +70,7 @@ enum Chapter08Checks {
     static func flipCase(_ code: Implementations, _ rng: inout RandomSource, shape: [Int]) throws(GradingFailure) {
         let x = rng.tensor(shape), xs = x.doubles, w = shape[2]
         var report = CaseReport("Horizontal flip", setup: "image \(formatShape(shape))")
-        let out = code.horizontalFlip(x)
+        let out = try report.call("flip", inputs: [("image", x)]) { code.horizontalFlip(x) }
         let offByOne = (0..<xs.count).map { index in xs[index - index % w + (w - index % w) % w] }
         report.compare("out", yours: out, expected: Expected(shape: shape,
                                                              values: Reference.flipped(xs, shape, horizontal: true, vertical: false)),
@@ -132,7 +132,9 @@ enum Chapter08Checks {
                 return row.firstIndex(of: row.max()!)! == i ? 1.0 : 0
             }
         }
-        let out = code.testTimeAugmentation(logits)
+        let out = try report.call("averaging", inputs: logits.enumerated().map { ("logits[\($0.offset)]", $0.element) }) {
+            code.testTimeAugmentation(logits)
+        }
         report.compare("out (averaged probabilities)", yours: out, expected: Expected(shape: [n, classes], values: expected),
                        kind: .exact, hint: "out[n, ·] = (1/K) Σₖ softmax(logits[k][n, ·]): softmax every copy's row (its maximum "
                            + "subtracted first), then average over the K copies.",
