@@ -33,8 +33,16 @@ func grade(_ id: String) async throws {
     case .notStarted:
         try Test.cancel(Comment(rawValue: "not started: \(verdict.summary) in \(exercise.exercisePath)"))
     case .failed:
-        Issue.record(Comment(rawValue: verdict.details), sourceLocation: sourceLocation(of: exercise, verdict: verdict))
+        // Recorded as an error whose text is the grader's one-line summary, so that the failure's
+        // first line reads it (a plain comment would open with the toolchain's "Issue recorded").
+        Issue.record(ExerciseFailure(description: verdict.summary), Comment(rawValue: verdict.details),
+                     sourceLocation: sourceLocation(of: exercise, verdict: verdict))
     }
+}
+
+/// A failed exercise, as Swift Testing prints it: "Caught error: " and the grader's summary.
+struct ExerciseFailure: Error, CustomStringConvertible {
+    let description: String
 }
 
 /// Where the failing function is written, so editors jump to the learner's code.

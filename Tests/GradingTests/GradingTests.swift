@@ -258,6 +258,23 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
 
 @Suite("Catalog matches the files")
 struct CatalogMatchesFiles {
+    @Test("every command in an exercise file's header is pasteable as written and grades one of that file's exercises")
+    func headerCommands() throws {
+        for file in Set(Catalog.all.map(\.file)) {
+            let text = try String(contentsOf: packageRoot.appendingPathComponent("Exercises/\(file)"), encoding: .utf8)
+            let header = text.components(separatedBy: "\n").prefix { $0.hasPrefix("//") }
+            let lines = header.filter { $0.contains("swift test") }
+            let commands = Set(Catalog.all.filter { $0.file == file }.map(\.command))
+            #expect(lines.count == commands.count, "\(file): \(lines.count) commands in the header for \(commands.count) exercises")
+            for line in lines {
+                // The whole line after "// Check it:" (or its continuation's "//"): nothing but the command.
+                let command = line.dropFirst(2).replacingOccurrences(of: "Check them:", with: "")
+                    .replacingOccurrences(of: "Check it:", with: "").trimmingCharacters(in: .whitespaces)
+                #expect(commands.contains(command), "\(file): \"\(command)\" is not one of \(commands.sorted())")
+            }
+        }
+    }
+
     @Test("each exercise's file and functions exist in Exercises/ and Solutions/, and it has a test")
     func filesAndTests() throws {
         let tests = try String(contentsOf: packageRoot.appendingPathComponent("Tests/ExercisesTests/Chapters.swift"), encoding: .utf8)
