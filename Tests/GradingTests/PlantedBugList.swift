@@ -222,8 +222,10 @@ struct PlantedBug: Sendable, CustomStringConvertible {
         convolutionBug("convolution: padding not subtracted from the input index", .init(subtractPadding: false)),
         convolutionBug("convolution: output size with padding on one side only", .init(paddingOnBothSides: false)),
         convolutionBug("convolution: kernel flipped (true convolution)", diagnosis: "flip the kernel", .init(flipKernel: true)),
-        convolutionBug("convolution: stride ignored in the backward pass", .init(strideInBackward: false)),
-        convolutionBug("convolution: dw and db not summed over the images", .init(sumOverImages: false)),
+        convolutionBug("convolution: stride ignored in the backward pass", diagnosis: "the first that fails: stride 2 or 3",
+                       .init(strideInBackward: false)),
+        convolutionBug("convolution: dw and db not summed over the images", diagnosis: "only the last image's part",
+                       .init(sumOverImages: false)),
     ]
 
     static func poolingBug(_ name: String, diagnosis: String? = nil, _ knobs: Buggy.PoolingKnobs) -> PlantedBug {

@@ -2,18 +2,22 @@ import Engine
 import Foundation
 
 enum Chapter04ConvolutionChecks {
-    /// Two random cases per seed: one with stride 1 and padding (where padding bugs show), one
-    /// with a larger stride (where stride bugs show). Images and kernels need not be square.
+    /// Three rungs per seed: stride 1 without padding, stride 1 with padding (where padding bugs
+    /// show), then a larger stride (where stride bugs show). Images and kernels need not be square.
     static func convolution(_ code: Implementations, _ rng: inout RandomSource) throws(GradingFailure) {
-        for strided in [false, true] {
-            let stride = strided ? rng.int(2...3) : 1
-            let padding = strided ? rng.int(0...2) : rng.int(1...2)
-            let n = rng.int(2...3), c = rng.int(1...3), f = rng.int(1...3)    // n ≥ 2: gradients must add up over images
-            let kh = rng.int(1...4), kw = strided ? rng.int(1...4) : rng.int(2...4)
-            // At least two output rows and columns, so that the stride matters.
-            let lowH = max(4, kh + stride - 2 * padding), lowW = max(4, kw + stride - 2 * padding)
-            let h = rng.int(lowH...(lowH + 4)), w = rng.int(lowW...(lowW + 4))
-            try convolutionCase(code, &rng, xShape: [n, c, h, w], wShape: [f, c, kh, kw], stride: stride, padding: padding)
+        var ladder = Ladder()
+        for (name, strided, padded) in [("stride 1, padding 0", false, false), ("stride 1, padding 1 or 2", false, true),
+                                        ("stride 2 or 3, padding 0 to 2", true, true)] {
+            try ladder.rung(name, &rng) { rng throws(GradingFailure) in
+                let stride = strided ? rng.int(2...3) : 1
+                let padding = !padded ? 0 : strided ? rng.int(0...2) : rng.int(1...2)
+                let n = rng.int(2...3), c = rng.int(1...3), f = rng.int(1...3)    // n ≥ 2: gradients must add up over images
+                let kh = rng.int(1...4), kw = strided ? rng.int(1...4) : rng.int(2...4)
+                // At least two output rows and columns, so that the stride matters.
+                let lowH = max(4, kh + stride - 2 * padding), lowW = max(4, kw + stride - 2 * padding)
+                let h = rng.int(lowH...(lowH + 4)), w = rng.int(lowW...(lowW + 4))
+                try convolutionCase(code, &rng, xShape: [n, c, h, w], wShape: [f, c, kh, kw], stride: stride, padding: padding)
+            }
         }
     }
 
@@ -42,10 +46,22 @@ enum Chapter04ConvolutionChecks {
         report.compare("dx (∂loss/∂x)", yours: dx, expected: Expected(shape: xShape, values: grads[0]),
                        hint: "dx[n, c, ih, iw] += dout[n, f, oh, ow]·w[f, c, kh, kw] in the forward's loops, with the same "
                            + "ih = oh·stride + kh − padding and the same skipping of padded positions.")
+        // The mistake: dw and db reset for every image, so that only the last image's part is left.
+        var lastImageOnly = dout.doubles
+        let perImage = lastImageOnly.count / xShape[0]
+        for i in 0..<(lastImageOnly.count - perImage) { lastImageOnly[i] = 0 }
+        let lastImage = Reference.gradients(of: {
+            Reference.conv2d($0[0], xShape, $0[1], wShape, $0[2], stride: stride, padding: padding).values
+        }, at: [x.doubles, w.doubles, b.doubles], upstream: lastImageOnly)
+        let lastImageText = "dw and db keep only the last image's part (reset inside the loop over images?)"
         report.compare("dw (∂loss/∂w)", yours: dw, expected: Expected(shape: wShape, values: grads[1]),
-                       hint: "dw[f, c, kh, kw] += dout[n, f, oh, ow]·x[n, c, ih, iw], summed over every image n and position (oh, ow).")
+                       hint: "dw[f, c, kh, kw] += dout[n, f, oh, ow]·x[n, c, ih, iw], summed over every image n and position (oh, ow).",
+                       mistakes: [KnownMistake(description: lastImageText, values: lastImage[1])])
         report.compare("db (∂loss/∂b)", yours: db, expected: Expected(shape: [wShape[0]], values: grads[2]),
-                       hint: "db[f] = Σ over n, oh, ow of dout[n, f, oh, ow]: each bias is added at every position of every image.")
+                       hint: "db[f] = Σ over n, oh, ow of dout[n, f, oh, ow]: each bias is added at every position of every image.",
+                       mistakes: [KnownMistake(description: lastImageText, values: lastImage[2]),
+                                  KnownMistake(description: "you average db over the batch instead of summing",
+                                               values: grads[2].map { $0 / Double(xShape[0]) })])
         try report.finish()
     }
 
