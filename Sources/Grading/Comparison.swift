@@ -38,6 +38,9 @@ enum ExpectedKind {
 struct KnownMistake {
     let description: String
     let values: [Double]
+    /// Said instead of the comparison's hint when this mistake is recognized, for a mistake whose
+    /// fix is not the formula the hint restates (an ε that differs between the passes).
+    var hint: String? = nil
 }
 
 /// The relative error the checks use, |yours − expected| / max(|yours|, |expected|, floor): 0 when
@@ -134,14 +137,13 @@ struct CaseReport {
                 + "yours \(formatNumber(value)), \(kind.label) \(formatNumber(expected.values[index]))"
         }
         var detail: [String] = []
-        if let mistake = mistakes.first(where: {
+        let mistake = mistakes.first {
             $0.values.count == values.count
                 && largestRelativeError(values, $0.values, floorFraction: floorFraction).error <= tolerance
-        }) {
-            detail.append("This is exactly what you get when \(mistake.description).")
         }
+        if let mistake { detail.append("This is exactly what you get when \(mistake.description).") }
         if !value.isFinite { summary += " (an overflow or a division by zero?)" }
-        fail(name, summary: summary, detail: detail, hint: hint)
+        fail(name, summary: summary, detail: detail, hint: mistake?.hint ?? hint)
     }
 
     /// Compares a single number (a loss).

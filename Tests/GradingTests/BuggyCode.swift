@@ -241,6 +241,8 @@ enum Buggy {
         var unbiased = false              // variance divided by count − 1
         var useEpsilon = true
         var meanAndVariancePaths = true   // false: dx = dout·γ/√(σ² + ε)
+        var variancePath = true           // false: dx = (g − mean(g))/√(σ² + ε)
+        var epsilonInBackward = true      // false: the backward pass (only) leaves ε out
         var dgammaFirstRowOnly = false
         var dgammaAveraged = false
     }
@@ -274,7 +276,7 @@ enum Buggy {
         let (n, d) = (x.shape[0], x.shape[1])
         var dx = Tensor(zeros: [n, d]), dgamma = Tensor(zeros: [d]), dbeta = Tensor(zeros: [d])
         for group in groups(n: n, d: d, overRows: knobs.overRows) {
-            let (mean, inverseStd) = statistics(x, group, knobs, epsilon)
+            let (mean, inverseStd) = statistics(x, group, knobs, knobs.epsilonInBackward ? epsilon : 0)
             var meanG: Float = 0, meanGXhat: Float = 0
             for index in group {
                 let xhat = (x.scalars[index] - mean) * inverseStd, g = dout.scalars[index] * gamma.scalars[index % d]
@@ -287,7 +289,8 @@ enum Buggy {
             }
             for index in group {
                 let xhat = (x.scalars[index] - mean) * inverseStd, g = dout.scalars[index] * gamma.scalars[index % d]
-                dx.scalars[index] = knobs.meanAndVariancePaths ? (g - meanG - xhat * meanGXhat) * inverseStd : g * inverseStd
+                let variance = knobs.variancePath ? xhat * meanGXhat : 0
+                dx.scalars[index] = knobs.meanAndVariancePaths ? (g - meanG - variance) * inverseStd : g * inverseStd
             }
         }
         return (dx, dgamma, dbeta)

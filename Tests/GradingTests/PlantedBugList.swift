@@ -320,11 +320,16 @@ struct PlantedBug: Sendable, CustomStringConvertible {
             }
         },
         normalizationBug("batchNorm", "batch norm: dγ from the first row only", .init(overRows: true, dgammaFirstRowOnly: true)),
+        normalizationBug("batchNorm", "batch norm: dx without the variance's path", diagnosis: "the mean's path is right",
+                         .init(overRows: true, variancePath: false)),
+        normalizationBug("batchNorm", "batch norm: ε left out of the backward pass only", diagnosis: "your forward pass has it right",
+                         .init(overRows: true, epsilonInBackward: false)),
         normalizationBug("layerNorm", "layer norm: statistics over the batch (columns)", diagnosis: "batch normalization",
                          .init(overRows: true)),
         normalizationBug("layerNorm", "layer norm: dx without the mean and variance paths", diagnosis: "paths through the mean",
                          .init(overRows: false, meanAndVariancePaths: false)),
-        normalizationBug("layerNorm", "layer norm: dγ averaged over the batch", .init(overRows: false, dgammaAveraged: true)),
+        normalizationBug("layerNorm", "layer norm: dγ averaged over the batch", diagnosis: "average dγ over the batch",
+                         .init(overRows: false, dgammaAveraged: true)),
     ]
 
     static func residualBug(_ name: String, diagnosis: String? = nil, _ knobs: Buggy.ResidualKnobs) -> PlantedBug {

@@ -191,26 +191,51 @@ enum Chapter07Checks {
             (overRows ? code.batchNormBackward : code.layerNormBackward)(dout, x, gamma, epsilon)
         }
         let grads = Reference.gradients(of: forward, at: [x.doubles, gamma.doubles, beta.doubles], upstream: dout.doubles)
-        // The mistake: dx = dout·γ/√(σ² + ε), as if the mean and variance did not depend on x.
-        var direct = [Double](repeating: 0, count: n * d)
-        for group in 0..<(overRows ? d : n) {
-            let indices = (0..<(overRows ? n : d)).map { k in overRows ? k * d + group : group * d + k }
-            let values = indices.map { Double(x.scalars[$0]) }
-            let mean = values.reduce(0, +) / Double(values.count)
-            let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
-            for index in indices {
-                direct[index] = Double(dout.scalars[index]) * Double(gamma.scalars[index % d]) / (variance + eps).squareRoot()
+        // The usual mistakes, in Double: dx = (g − a·mean(g) − b·x̂·mean(g·x̂))/√(σ² + ε) with one or
+        // both of the extra paths left out (a, b = 0), and dγ averaged or without x̂.
+        func dxWithPaths(meanPath: Bool, variancePath: Bool) -> [Double] {
+            var result = [Double](repeating: 0, count: n * d)
+            for group in 0..<(overRows ? d : n) {
+                let indices = (0..<(overRows ? n : d)).map { k in overRows ? k * d + group : group * d + k }
+                let values = indices.map { Double(x.scalars[$0]) }, count = Double(values.count)
+                let mean = values.reduce(0, +) / count
+                let inverseStd = 1 / (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / count + eps).squareRoot()
+                let g = indices.map { Double(dout.scalars[$0]) * Double(gamma.scalars[$0 % d]) }
+                let xhat = values.map { ($0 - mean) * inverseStd }
+                let meanG = g.reduce(0, +) / count, meanGXhat = zip(g, xhat).reduce(0) { $0 + $1.0 * $1.1 } / count
+                for (k, index) in indices.enumerated() {
+                    result[index] = (g[k] - (meanPath ? meanG : 0) - (variancePath ? xhat[k] * meanGXhat : 0)) * inverseStd
+                }
             }
+            return result
         }
+        let withoutEpsilon = Reference.gradients(of: {
+            Reference.normalize($0[0], n: n, d: d, gamma: $0[1], beta: $0[2], epsilon: 0, overRows: overRows)
+        }, at: [x.doubles, gamma.doubles, beta.doubles], upstream: dout.doubles)
+        let epsilonText = "your backward pass leaves out ε (your forward pass has it right)"
+        let epsilonHint = "your formula is right; recompute σ² and x̂ in the backward pass exactly as the forward pass does, "
+            + "with the same ε inside √(σ² + ε)."
         report.compare("dx (∂loss/∂x)", yours: dx, expected: Expected(shape: [n, d], values: grads[0]),
                        hint: "the mean and variance depend on every x of the " + (overRows ? "column" : "row")
                            + ": dx = (g − mean(g) − x̂·mean(g·x̂)) / √(σ² + ε) with g = dout·γ, means \(overRows ? "over n" : "over d").",
                        mistakes: [KnownMistake(description: "you leave out the paths through the mean and the variance "
-                                               + "(dx = dout·γ/√(σ² + ε))", values: direct)])
+                                               + "(dx = dout·γ/√(σ² + ε))", values: dxWithPaths(meanPath: false, variancePath: false)),
+                                  KnownMistake(description: "you leave out the path through the variance (the − x̂·mean(g·x̂) "
+                                               + "term); the mean's path is right", values: dxWithPaths(meanPath: true, variancePath: false)),
+                                  KnownMistake(description: "you leave out the path through the mean (the − mean(g) term); "
+                                               + "the variance's path is right", values: dxWithPaths(meanPath: false, variancePath: true)),
+                                  KnownMistake(description: epsilonText, values: withoutEpsilon[0], hint: epsilonHint)])
+        let dbetaExpected = grads[2]
         report.compare("dγ (∂loss/∂γ)", yours: dgamma, expected: Expected(shape: [d], values: grads[1]),
-                       hint: "dγ[d] = Σₙ dout[n, d]·x̂[n, d], summed over the batch.")
-        report.compare("dβ (∂loss/∂β)", yours: dbeta, expected: Expected(shape: [d], values: grads[2]),
-                       hint: "dβ[d] = Σₙ dout[n, d], summed over the batch.")
+                       hint: "dγ[d] = Σₙ dout[n, d]·x̂[n, d], summed over the batch.",
+                       mistakes: [KnownMistake(description: "you average dγ over the batch instead of summing",
+                                               values: grads[1].map { $0 / Double(n) }),
+                                  KnownMistake(description: "you leave x̂ out of dγ (that is dβ)", values: dbetaExpected),
+                                  KnownMistake(description: epsilonText, values: withoutEpsilon[1], hint: epsilonHint)])
+        report.compare("dβ (∂loss/∂β)", yours: dbeta, expected: Expected(shape: [d], values: dbetaExpected),
+                       hint: "dβ[d] = Σₙ dout[n, d], summed over the batch.",
+                       mistakes: [KnownMistake(description: "you average dβ over the batch instead of summing",
+                                               values: dbetaExpected.map { $0 / Double(n) })])
         try report.finish()
     }
 }
