@@ -100,6 +100,13 @@ struct PlantedBug: Sendable, CustomStringConvertible {
                 return (g.input, Buggy.transposed(g.weight), g.bias)
             }
         },
+        PlantedBug("linear", "linear: dW averaged over the batch", diagnosis: "average dW over the batch") { code in
+            let reference = Implementations.reference.linearBackward
+            code.linearBackward = { dout, x, w in
+                let g = reference(dout, x, w)
+                return (g.input, Buggy.scaled(g.weight, 1 / Float(dout.shape[0])), g.bias)
+            }
+        },
         PlantedBug("linear", "linear: db from the first row only", diagnosis: "first row") { code in
             let reference = Implementations.reference.linearBackward
             code.linearBackward = { dout, x, w in
@@ -118,20 +125,26 @@ struct PlantedBug: Sendable, CustomStringConvertible {
     ]
 
     static let chapter03: [PlantedBug] = [
-        PlantedBug("sgd", "sgd: gradient ascent") { code in
+        PlantedBug("sgd", "sgd: gradient ascent", diagnosis: "uphill") { code in
             code.sgdStep = { parameter, gradient, lr in parameter.add(gradient, scaledBy: lr) }
         },
-        PlantedBug("sgd", "sgd: learning rate ignored") { code in
+        PlantedBug("sgd", "sgd: learning rate ignored", diagnosis: "leave out the learning rate") { code in
             code.sgdStep = { parameter, gradient, _ in parameter.add(gradient, scaledBy: -1) }
         },
-        PlantedBug("momentum", "momentum: velocity not stored") { code in
+        PlantedBug("momentum", "momentum: velocity not stored", diagnosis: "it stays 0") { code in
             code.momentumStep = { parameter, velocity, gradient, lr, mu in
                 var v = velocity                                   // a copy: the caller's velocity stays 0
                 for i in 0..<v.count { v.scalars[i] = mu * v.scalars[i] + gradient.scalars[i] }
                 parameter.add(v, scaledBy: -lr)
             }
         },
-        PlantedBug("momentum", "momentum: parameter moved with the old velocity") { code in
+        PlantedBug("momentum", "momentum: learning rate folded into the velocity", diagnosis: "fold the learning rate") { code in
+            code.momentumStep = { parameter, velocity, gradient, lr, mu in
+                for i in 0..<velocity.count { velocity.scalars[i] = mu * velocity.scalars[i] + lr * gradient.scalars[i] }
+                parameter.add(velocity, scaledBy: -1)
+            }
+        },
+        PlantedBug("momentum", "momentum: parameter moved with the old velocity", diagnosis: "old velocity") { code in
             code.momentumStep = { parameter, velocity, gradient, lr, mu in
                 parameter.add(velocity, scaledBy: -lr)
                 for i in 0..<velocity.count { velocity.scalars[i] = mu * velocity.scalars[i] + gradient.scalars[i] }
@@ -147,7 +160,7 @@ struct PlantedBug: Sendable, CustomStringConvertible {
                 }
             }
         },
-        PlantedBug("adam", "adam: ε inside the square root") { code in
+        PlantedBug("adam", "adam: ε inside the square root", diagnosis: "inside the square root") { code in
             code.adamStep = { parameter, m, v, gradient, t, lr, b1, b2, eps in
                 for i in 0..<parameter.count {
                     let g = gradient.scalars[i]
@@ -158,7 +171,7 @@ struct PlantedBug: Sendable, CustomStringConvertible {
                 }
             }
         },
-        PlantedBug("adam", "adam: stores m̂ and v̂ instead of m and v") { code in
+        PlantedBug("adam", "adam: stores m̂ and v̂ instead of m and v", diagnosis: "bias-corrected m̂ in m") { code in
             code.adamStep = { parameter, m, v, gradient, t, lr, b1, b2, eps in
                 for i in 0..<parameter.count {
                     let g = gradient.scalars[i]

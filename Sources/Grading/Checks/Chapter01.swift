@@ -112,7 +112,9 @@ enum Chapter01Checks {
         report.compare("dx (∂loss/∂x)", yours: dx, expected: Expected(shape: [n, d], values: grads[0]),
                        hint: "dx = dout·Wᵀ: dx[n, i] = Σⱼ dout[n, j]·W[i, j].")
         report.compare("dW (∂loss/∂W)", yours: dw, expected: Expected(shape: [d, m], values: grads[1]),
-                       hint: "dW = xᵀ·dout has the shape of W, (D, M): dW[i, j] = Σₙ x[n, i]·dout[n, j].")
+                       hint: "dW = xᵀ·dout has the shape of W, (D, M): dW[i, j] = Σₙ x[n, i]·dout[n, j].",
+                       mistakes: [KnownMistake(description: "you average dW over the batch instead of summing",
+                                               values: grads[1].map { $0 / Double(n) })])
         report.compare("db (∂loss/∂b)", yours: db, expected: Expected(shape: [m], values: grads[2]),
                        hint: "b was added to every row, so db[j] = Σₙ dout[n, j]: a sum over the batch.",
                        mistakes: [KnownMistake(description: "you average over the batch instead of summing",
