@@ -93,6 +93,8 @@ struct CaseReport {
     let setup: String
     private(set) var lines: [String] = []
     private(set) var failures: [String] = []
+    /// The name of each failed output ("out (forward)", "dx (∂loss/∂x)"), in order.
+    private(set) var failedOutputs: [String] = []
 
     init(_ exercise: String, setup: String) {
         self.exercise = exercise
@@ -156,6 +158,7 @@ struct CaseReport {
     /// Records a failed check that is not a tensor comparison (statistics, determinism, …).
     mutating func fail(_ name: String, summary: String, detail: [String] = [], hint: String) {
         failures.append(summary)
+        failedOutputs.append(name)
         lines.append("✗ " + summary)
         for line in detail { lines.append("    " + line) }
         lines.append("    Hint: " + hint)
@@ -193,7 +196,7 @@ struct CaseReport {
     func finish() throws(GradingFailure) {
         guard let first = failures.first else { return }
         let more = failures.count > 1 ? " (and \(failures.count - 1) more)" : ""
-        throw GradingFailure(summary: first + more,
+        throw GradingFailure(summary: first + more, failedOutput: failedOutputs[0],
                              details: (["\(exercise), on a random case: \(setup)"] + lines.map { "  " + $0 })
                                 .joined(separator: "\n"))
     }
@@ -216,6 +219,8 @@ final class ErrorLog: @unchecked Sendable {
 /// A wrong answer, described for the learner: a one-line summary and the full diagnostic.
 public struct GradingFailure: Error, Sendable {
     public var summary: String
+    /// The first output that was wrong, e.g. "out (forward)": says which function has the bug.
+    public var failedOutput: String
     public var details: String
 }
 

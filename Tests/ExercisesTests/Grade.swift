@@ -49,8 +49,8 @@ struct ExerciseFailure: Error, CustomStringConvertible {
 func sourceLocation(of exercise: Exercise, verdict: Verdict) -> SourceLocation {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     let path = root.appendingPathComponent(exercise.exercisePath).path
-    let inForward = verdict.summary.contains("forward") || exercise.functions.count == 1
-    let function = inForward ? exercise.functions[0] : exercise.functions[exercise.functions.count - 1]
+    let crashedIn = exercise.functions.first { verdict.failedOutput?.hasPrefix($0 + "(") == true }
+    let function = crashedIn ?? (verdict.isInFirstFunction ? exercise.functions[0] : exercise.functions[exercise.functions.count - 1])
     let lines = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").components(separatedBy: "\n")
     let line = (lines.firstIndex { $0.contains("func \(function)(") } ?? 0) + 1
     return SourceLocation(fileID: "Exercises/\(exercise.file)", filePath: path, line: line, column: 1)

@@ -215,6 +215,17 @@ struct CrashIsolation {
         #expect(verdict.summary.contains("has shape"), "\(verdict.summary)")
     }
 
+    @Test("a failure is put on the function with the bug, whatever the easier cases' names say")
+    func failureInTheRightFunction() {
+        for (bug, inFirst) in [("batch norm running variance: biased", false), ("batch norm evaluation: batch statistics", true),
+                               ("relu: forward writes max(0, x) into x's storage", true),
+                               ("residual: shortcut gradient left out", false)] {
+            let planted = PlantedBug.named(bug)
+            let verdict = Grader.grade(Catalog.exercise(planted.exercise), with: planted.code)
+            #expect(verdict.status == .failed && verdict.isInFirstFunction == inFirst, "\(bug): \(verdict.failedOutput ?? "nil")")
+        }
+    }
+
     @Test("a diagnostic names the output, the place, both values and a hint")
     func diagnosticContents() {
         let verdict = Grader.grade(Catalog.exercise("linear"), with: PlantedBug.named("linear: db averaged over the batch").code)
