@@ -91,8 +91,15 @@ enum Chapter01Checks {
         try report.finish()
     }
 
+    /// Two rungs: one example, where sums over the batch cannot go wrong, then a batch.
     static func linear(_ code: Implementations, _ rng: inout RandomSource) throws(GradingFailure) {
-        let n = rng.int(2...6), d = rng.int(2...9)
+        var ladder = Ladder()
+        try ladder.rung("one example (N = 1)", &rng) { rng throws(GradingFailure) in try linearCase(code, &rng, n: 1) }
+        try ladder.rung("a batch (N from 2 to 6)", &rng) { rng throws(GradingFailure) in try linearCase(code, &rng, n: rng.int(2...6)) }
+    }
+
+    static func linearCase(_ code: Implementations, _ rng: inout RandomSource, n: Int) throws(GradingFailure) {
+        let d = rng.int(2...9)
         var m = rng.int(2...9)
         if m == d { m += 1 }                        // D ≠ M, so a forgotten transpose shows in the shape
         let x = rng.tensor([n, d]), w = rng.tensor([d, m]), b = rng.tensor([m])
