@@ -291,6 +291,12 @@ struct PlantedBug: Sendable, CustomStringConvertible {
                 return Tensor(normal: shape, standardDeviation: (2 / Float(fanOut)).squareRoot(), rng: &rng)
             }
         },
+        PlantedBug("kaiming", "kaiming: a convolution's fan-in without the kernel's size", diagnosis: "C alone") { code in
+            code.kaimingNormal = { shape, rng in
+                let fanIn = shape.count == 2 ? shape[0] : shape[1]
+                return Tensor(normal: shape, standardDeviation: (2 / Float(fanIn)).squareRoot(), rng: &rng)
+            }
+        },
         PlantedBug("kaiming", "kaiming: √(1/fanIn)", diagnosis: "Xavier") { code in
             code.kaimingNormal = { shape, rng in
                 let fanIn = shape.count == 2 ? shape[0] : shape.dropFirst().reduce(1, *)

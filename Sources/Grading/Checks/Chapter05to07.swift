@@ -59,8 +59,10 @@ enum Chapter06Checks {
         let d = rng.int(40...160), factor = rng.int(2...4)
         let linear = rng.uniform() < 0.5 ? [d, d * factor] : [d * factor, d]
         let conv = [rng.int(32...48), rng.int(12...16), 3, 3]
-        for shape in [linear, conv] {
-            try kaimingCase(code, &rng, shape: shape)
+        var ladder = Ladder()
+        try ladder.rung("a linear weight (D, M)", &rng) { rng throws(GradingFailure) in try kaimingCase(code, &rng, shape: linear) }
+        try ladder.rung("a convolution weight (F, C, 3, 3)", &rng) { rng throws(GradingFailure) in
+            try kaimingCase(code, &rng, shape: conv)
         }
     }
 
@@ -103,6 +105,8 @@ enum Chapter06Checks {
                 ("you use √(1/fanIn) (Xavier/LeCun) instead of √(2/fanIn)", (1 / Double(fanIn)).squareRoot()),
                 ("you use the variance 2/fanIn as the standard deviation", 2 / Double(fanIn)),
                 ("you count every dimension, including the outputs, as fan-in", (2 / Double(shape.reduce(1, *))).squareRoot()),
+                ("you take C alone as the fan-in of a convolution (each output adds up C·KH·KW inputs)",
+                 shape.count == 4 ? (2 / Double(shape[1])).squareRoot() : .nan),
             ]
             let guess = candidates.first { abs(std / $0.1 - 1) < 0.05 }
             report.fail("standard deviation", summary: "standard deviation \(formatNumber(std)); expected √(2/\(fanIn)) = "
