@@ -52,9 +52,11 @@ func largestRelativeError(_ yours: [Float], _ expected: [Double]) -> (error: Dou
 
 /// The same for Double results. `floorFraction` 1 makes it the error relative to the largest
 /// expected magnitude, for results known to far more digits than Float holds.
-func largestRelativeError(_ yours: [Double], _ expected: [Double], floorFraction: Double = 1e-2) -> (error: Double, index: Int) {
+/// `minimumFloor` raises the floor for a sum whose terms nearly cancel (see the convolution's db).
+func largestRelativeError(_ yours: [Double], _ expected: [Double], floorFraction: Double = 1e-2,
+                          minimumFloor: Double = 1e-6) -> (error: Double, index: Int) {
     let scale = expected.reduce(0) { max($0, abs($1)) }
-    let floor = max(floorFraction * scale, 1e-6)
+    let floor = max(floorFraction * scale, minimumFloor)
     var worst = (error: 0.0, index: 0)
     for i in 0..<min(yours.count, expected.count) {
         let a = yours[i]
@@ -108,21 +110,22 @@ struct CaseReport {
 
     /// Compares one output. `name` says what it is, e.g. "dW (∂loss/∂W)".
     mutating func compare(_ name: String, yours: Tensor, expected: Expected, kind: ExpectedKind = .numerical,
-                          hint: String, mistakes: [KnownMistake] = [], tolerance: Double = CaseReport.tolerance) {
+                          hint: String, mistakes: [KnownMistake] = [], tolerance: Double = CaseReport.tolerance,
+                          minimumFloor: Double = 1e-6) {
         compare(name, yours: yours.doubles, shape: yours.shape, expected: expected, kind: kind, hint: hint,
-                mistakes: mistakes, tolerance: tolerance)
+                mistakes: mistakes, tolerance: tolerance, minimumFloor: minimumFloor)
     }
 
     mutating func compare(_ name: String, yours values: [Double], shape: [Int], expected: Expected,
                           kind: ExpectedKind = .numerical, hint: String, mistakes: [KnownMistake] = [],
-                          tolerance: Double = CaseReport.tolerance, floorFraction: Double = 1e-2) {
+                          tolerance: Double = CaseReport.tolerance, floorFraction: Double = 1e-2, minimumFloor: Double = 1e-6) {
         guard shape == expected.shape else {
             var message = "\(name) has shape \(shape); expected \(expected.shape)"
             if shape == expected.shape.reversed() { message += " (transposed?)" }
             fail(name, summary: message, detail: [], hint: hint)
             return
         }
-        let (error, index) = largestRelativeError(values, expected.values, floorFraction: floorFraction)
+        let (error, index) = largestRelativeError(values, expected.values, floorFraction: floorFraction, minimumFloor: minimumFloor)
         let at = formatIndex(index, expected.shape)
         if error <= tolerance {
             ErrorLog.shared.record(exercise, error / tolerance)
@@ -141,7 +144,7 @@ struct CaseReport {
         var detail: [String] = []
         let mistake = mistakes.first {
             $0.values.count == values.count
-                && largestRelativeError(values, $0.values, floorFraction: floorFraction).error <= tolerance
+                && largestRelativeError(values, $0.values, floorFraction: floorFraction, minimumFloor: minimumFloor).error <= tolerance
         }
         if let mistake { detail.append("This is exactly what you get when \(mistake.description).") }
         if !value.isFinite { summary += " (an overflow or a division by zero?)" }
