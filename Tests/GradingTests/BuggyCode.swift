@@ -243,6 +243,7 @@ enum Buggy {
         var meanAndVariancePaths = true   // false: dx = dout·γ/√(σ² + ε)
         var variancePath = true           // false: dx = (g − mean(g))/√(σ² + ε)
         var epsilonInBackward = true      // false: the backward pass (only) leaves ε out
+        var gammaInBackward = true        // false: g = dout, not dout·γ
         var dgammaFirstRowOnly = false
         var dgammaAveraged = false
     }
@@ -279,7 +280,8 @@ enum Buggy {
             let (mean, inverseStd) = statistics(x, group, knobs, knobs.epsilonInBackward ? epsilon : 0)
             var meanG: Float = 0, meanGXhat: Float = 0
             for index in group {
-                let xhat = (x.scalars[index] - mean) * inverseStd, g = dout.scalars[index] * gamma.scalars[index % d]
+                let xhat = (x.scalars[index] - mean) * inverseStd
+                let g = dout.scalars[index] * (knobs.gammaInBackward ? gamma.scalars[index % d] : 1)
                 dbeta.scalars[index % d] += dout.scalars[index]
                 if !knobs.dgammaFirstRowOnly || index < d {
                     dgamma.scalars[index % d] += dout.scalars[index] * xhat / (knobs.dgammaAveraged ? Float(n) : 1)
@@ -288,7 +290,8 @@ enum Buggy {
                 meanGXhat += g * xhat / Float(group.count)
             }
             for index in group {
-                let xhat = (x.scalars[index] - mean) * inverseStd, g = dout.scalars[index] * gamma.scalars[index % d]
+                let xhat = (x.scalars[index] - mean) * inverseStd
+                let g = dout.scalars[index] * (knobs.gammaInBackward ? gamma.scalars[index % d] : 1)
                 let variance = knobs.variancePath ? xhat * meanGXhat : 0
                 dx.scalars[index] = knobs.meanAndVariancePaths ? (g - meanG - variance) * inverseStd : g * inverseStd
             }

@@ -347,6 +347,8 @@ struct PlantedBug: Sendable, CustomStringConvertible {
                          .init(overRows: true)),
         normalizationBug("layerNorm", "layer norm: dx without the mean and variance paths", diagnosis: "paths through the mean",
                          .init(overRows: false, meanAndVariancePaths: false)),
+        normalizationBug("layerNorm", "layer norm: γ left out of dx", diagnosis: "γ = 1 and β = 0 passes; random γ and β fails",
+                         .init(overRows: false, gammaInBackward: false)),
         normalizationBug("layerNorm", "layer norm: dγ averaged over the batch", diagnosis: "average dγ over the batch",
                          .init(overRows: false, dgammaAveraged: true)),
     ]

@@ -151,7 +151,19 @@ enum Chapter07Checks {
     /// Small groups (so dividing the variance by count − 1 shows, but see below), groups of very different
     /// spreads (so a forgotten ε shows), and a random upstream gradient (with all ones, the
     /// gradient of a normalized output is 0 and hides every mistake in dx).
+    /// Two rungs: γ = 1 and β = 0 (the normalization alone), then random γ and β.
     static func normalization(_ code: Implementations, _ rng: inout RandomSource, overRows: Bool) throws(GradingFailure) {
+        var ladder = Ladder()
+        try ladder.rung("γ = 1 and β = 0", &rng) { rng throws(GradingFailure) in
+            try normalizationCase(code, &rng, overRows: overRows, plainScale: true)
+        }
+        try ladder.rung("random γ and β", &rng) { rng throws(GradingFailure) in
+            try normalizationCase(code, &rng, overRows: overRows, plainScale: false)
+        }
+    }
+
+    static func normalizationCase(_ code: Implementations, _ rng: inout RandomSource, overRows: Bool,
+                                  plainScale: Bool) throws(GradingFailure) {
         // Groups of 3 to 6: with 2, a normalized pair is ±1 whatever x is, so its gradient is all
         // cancellation and Float rounding; with more than 6, count and count − 1 differ too little.
         let n = rng.int(3...6), d = rng.int(3...6)
@@ -163,11 +175,13 @@ enum Chapter07Checks {
                 x[row, column] = x[row, column] * spread + shift
             }
         }
-        let gamma = rng.tensor([d]), beta = rng.tensor([d]), dout = rng.tensor([n, d])
+        var gamma = rng.tensor([d]), beta = rng.tensor([d])
+        if plainScale { (gamma, beta) = (Tensor(repeating: 1, shape: [d]), Tensor(zeros: [d])) }
+        let dout = rng.tensor([n, d])
         let epsilon = rng.uniform(0.002, 0.02)
         let title = overRows ? "Batch normalization" : "Layer normalization"
         var report = CaseReport(title, setup: "x \(formatShape([n, d])) with "
-            + (overRows ? "columns" : "rows") + " of different spreads, γ and β (\(d)), ε = \(epsilon), random upstream gradient dout")
+            + (overRows ? "columns" : "rows") + " of different spreads, " + (plainScale ? "γ = 1 and β = 0" : "random γ and β (\(d))") + ", ε = \(epsilon), random upstream gradient dout")
         let eps = Double(epsilon)
         let forward: ([[Double]]) -> [Double] = {
             Reference.normalize($0[0], n: n, d: d, gamma: $0[1], beta: $0[2], epsilon: eps, overRows: overRows)
@@ -197,14 +211,14 @@ enum Chapter07Checks {
         let grads = Reference.gradients(of: forward, at: [x.doubles, gamma.doubles, beta.doubles], upstream: dout.doubles)
         // The usual mistakes, in Double: dx = (g − a·mean(g) − b·x̂·mean(g·x̂))/√(σ² + ε) with one or
         // both of the extra paths left out (a, b = 0), and dγ averaged or without x̂.
-        func dxWithPaths(meanPath: Bool, variancePath: Bool) -> [Double] {
+        func dxWithPaths(meanPath: Bool, variancePath: Bool, gammaInG: Bool = true) -> [Double] {
             var result = [Double](repeating: 0, count: n * d)
             for group in 0..<(overRows ? d : n) {
                 let indices = (0..<(overRows ? n : d)).map { k in overRows ? k * d + group : group * d + k }
                 let values = indices.map { Double(x.scalars[$0]) }, count = Double(values.count)
                 let mean = values.reduce(0, +) / count
                 let inverseStd = 1 / (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / count + eps).squareRoot()
-                let g = indices.map { Double(dout.scalars[$0]) * Double(gamma.scalars[$0 % d]) }
+                let g = indices.map { Double(dout.scalars[$0]) * (gammaInG ? Double(gamma.scalars[$0 % d]) : 1) }
                 let xhat = values.map { ($0 - mean) * inverseStd }
                 let meanG = g.reduce(0, +) / count, meanGXhat = zip(g, xhat).reduce(0) { $0 + $1.0 * $1.1 } / count
                 for (k, index) in indices.enumerated() {
@@ -228,7 +242,9 @@ enum Chapter07Checks {
                                                + "term); the mean's path is right", values: dxWithPaths(meanPath: true, variancePath: false)),
                                   KnownMistake(description: "you leave out the path through the mean (the − mean(g) term); "
                                                + "the variance's path is right", values: dxWithPaths(meanPath: false, variancePath: true)),
-                                  KnownMistake(description: epsilonText, values: withoutEpsilon[0], hint: epsilonHint)])
+                                  KnownMistake(description: epsilonText, values: withoutEpsilon[0], hint: epsilonHint),
+                                  KnownMistake(description: "you leave γ out of dx (g = dout instead of dout·γ)",
+                                               values: dxWithPaths(meanPath: true, variancePath: true, gammaInG: false))])
         let dbetaExpected = grads[2]
         report.compare("dγ (∂loss/∂γ)", yours: dgamma, expected: Expected(shape: [d], values: grads[1]),
                        hint: "dγ[d] = Σₙ dout[n, d]·x̂[n, d], summed over the batch.",
