@@ -1,7 +1,11 @@
 // Chapter 04 · Activation functions, forward and backward. Each forward applies a function to
 // every element; each backward receives ∂loss/∂out and the forward's input x, and returns
 // ∂loss/∂x = dout ⊙ f′(x), element by element. All tensors here have the same shape (any).
-// Check them:  swift test --filter ExercisesTests.Chapter04/relu   (also sigmoid, tanh, leakyReLU, gelu)
+// Check them:  swift test --filter ExercisesTests.Chapter04/relu
+//              swift test --filter ExercisesTests.Chapter04/sigmoid
+//              swift test --filter ExercisesTests.Chapter04/tanh
+//              swift test --filter ExercisesTests.Chapter04/leakyReLU
+//              swift test --filter ExercisesTests.Chapter04/gelu
 // Solution:    Solutions/04-Activations.swift
 import Engine
 import Foundation  // exp, tanh, erf

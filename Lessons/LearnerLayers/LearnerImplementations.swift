@@ -44,6 +44,20 @@ extension Implementations {
         code.batchNormBackward = { Exercises.batchNormBackward(outputGradient: $0, input: $1, gamma: $2, epsilon: $3) }
         code.layerNormForward = { Exercises.layerNormForward(input: $0, gamma: $1, beta: $2, epsilon: $3) }
         code.layerNormBackward = { Exercises.layerNormBackward(outputGradient: $0, input: $1, gamma: $2, epsilon: $3) }
+        code.batchNormEvaluationForward = {
+            Exercises.batchNormEvaluationForward(input: $0, gamma: $1, beta: $2, runningMean: $3, runningVariance: $4, epsilon: $5)
+        }
+        code.batchNormUpdateRunningStatistics = {
+            Exercises.batchNormUpdateRunningStatistics(runningMean: &$0, runningVariance: &$1, input: $2, momentum: $3)
+        }
+        code.residualBlockForward = { Exercises.residualBlockForward(input: $0, branch: $1, projection: $2) }
+        code.residualBlockBackward = { Exercises.residualBlockBackward(outputGradient: $0, input: $1, branch: $2, projection: $3) }
+        code.globalAveragePoolForward = { Exercises.globalAveragePoolForward(input: $0) }
+        code.globalAveragePoolBackward = { Exercises.globalAveragePoolBackward(outputGradient: $0, input: $1) }
+
+        code.shift = { Exercises.shift(image: $0, padding: $1, top: $2, left: $3) }
+        code.horizontalFlip = { Exercises.horizontalFlip(image: $0) }
+        code.testTimeAugmentation = { Exercises.testTimeAugmentation(logits: $0) }
         return code
     }()
 }

@@ -22,7 +22,7 @@ public struct Exercise: Sendable, Identifiable {
 public enum Catalog {
     public static let chapterTitles: [Int: String] = [
         1: "a linear classifier", 3: "optimizers", 4: "convolutional networks", 5: "dropout",
-        6: "initialization", 7: "normalization",
+        6: "initialization", 7: "residual blocks and normalization", 8: "augmentation",
     ]
 
     /// The Swift Testing suite that grades a chapter's exercises, e.g. "Chapter04".
@@ -64,6 +64,21 @@ public enum Catalog {
                  functions: ["batchNormForward", "batchNormBackward"], check: Chapter07Checks.batchNorm),
         Exercise(id: "layerNorm", chapter: 7, title: "layer normalization forward and backward", file: "07-Normalization.swift",
                  functions: ["layerNormForward", "layerNormBackward"], check: Chapter07Checks.layerNorm),
+        Exercise(id: "batchNormEvaluation", chapter: 7, title: "batch normalization in evaluation mode, running averages",
+                 file: "07-Normalization.swift", functions: ["batchNormEvaluationForward", "batchNormUpdateRunningStatistics"],
+                 check: Chapter07Checks.batchNormEvaluation),
+        Exercise(id: "residualBlock", chapter: 7, title: "residual block forward and backward (identity and projection)",
+                 file: "07-ResidualBlocks.swift", functions: ["residualBlockForward", "residualBlockBackward"],
+                 check: Chapter07ResidualChecks.residualBlock),
+        Exercise(id: "globalAveragePool", chapter: 7, title: "global average pooling forward and backward",
+                 file: "07-ResidualBlocks.swift", functions: ["globalAveragePoolForward", "globalAveragePoolBackward"],
+                 check: Chapter07ResidualChecks.globalAveragePool),
+        Exercise(id: "shift", chapter: 8, title: "random shift by pad-and-crop, at a given offset", file: "08-Augmentation.swift",
+                 functions: ["shift"], check: Chapter08Checks.shift),
+        Exercise(id: "horizontalFlip", chapter: 8, title: "horizontal flip", file: "08-Augmentation.swift",
+                 functions: ["horizontalFlip"], check: Chapter08Checks.horizontalFlip),
+        Exercise(id: "testTimeAugmentation", chapter: 8, title: "test-time augmentation: averaged probabilities",
+                 file: "08-Augmentation.swift", functions: ["testTimeAugmentation"], check: Chapter08Checks.testTimeAugmentation),
     ]
 
     /// The exercise with this id; stops with a message listing the known ones otherwise.

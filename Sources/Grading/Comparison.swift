@@ -38,6 +38,9 @@ enum ExpectedKind {
 struct KnownMistake {
     let description: String
     let values: [Double]
+    /// Said instead of the comparison's hint when this mistake is recognized, for a mistake whose
+    /// fix is not the formula the hint restates (an ε that differs between the passes).
+    var hint: String? = nil
 }
 
 /// The relative error the checks use, |yours − expected| / max(|yours|, |expected|, floor): 0 when
@@ -49,9 +52,11 @@ func largestRelativeError(_ yours: [Float], _ expected: [Double]) -> (error: Dou
 
 /// The same for Double results. `floorFraction` 1 makes it the error relative to the largest
 /// expected magnitude, for results known to far more digits than Float holds.
-func largestRelativeError(_ yours: [Double], _ expected: [Double], floorFraction: Double = 1e-2) -> (error: Double, index: Int) {
+/// `minimumFloor` raises the floor for a sum whose terms nearly cancel (see the convolution's db).
+func largestRelativeError(_ yours: [Double], _ expected: [Double], floorFraction: Double = 1e-2,
+                          minimumFloor: Double = 1e-6) -> (error: Double, index: Int) {
     let scale = expected.reduce(0) { max($0, abs($1)) }
-    let floor = max(floorFraction * scale, 1e-6)
+    let floor = max(floorFraction * scale, minimumFloor)
     var worst = (error: 0.0, index: 0)
     for i in 0..<min(yours.count, expected.count) {
         let a = yours[i]
@@ -75,6 +80,12 @@ func formatIndex(_ flat: Int, _ shape: [Int]) -> String {
 }
 
 func formatNumber(_ x: Double) -> String { String(format: "%.6g", x) }
+
+/// "1e-3" for 0.001: a tolerance as the diagnostics state it next to an error.
+func formatTolerance(_ tolerance: Double) -> String {
+    let exponent = Int(log10(tolerance).rounded())
+    return abs(pow(10, Double(exponent)) / tolerance - 1) < 1e-9 ? "1e\(exponent)" : String(format: "%.2g", tolerance)
+}
 func formatShape(_ shape: [Int]) -> String { "(" + shape.map(String.init).joined(separator: ", ") + ")" }
 
 /// The grading of one exercise on one random case: how each output compared with the values the
@@ -84,6 +95,8 @@ struct CaseReport {
     let setup: String
     private(set) var lines: [String] = []
     private(set) var failures: [String] = []
+    /// The name of each failed output ("out (forward)", "dx (∂loss/∂x)"), in order.
+    private(set) var failedOutputs: [String] = []
 
     init(_ exercise: String, setup: String) {
         self.exercise = exercise
@@ -97,44 +110,45 @@ struct CaseReport {
 
     /// Compares one output. `name` says what it is, e.g. "dW (∂loss/∂W)".
     mutating func compare(_ name: String, yours: Tensor, expected: Expected, kind: ExpectedKind = .numerical,
-                          hint: String, mistakes: [KnownMistake] = [], tolerance: Double = CaseReport.tolerance) {
+                          hint: String, mistakes: [KnownMistake] = [], tolerance: Double = CaseReport.tolerance,
+                          minimumFloor: Double = 1e-6) {
         compare(name, yours: yours.doubles, shape: yours.shape, expected: expected, kind: kind, hint: hint,
-                mistakes: mistakes, tolerance: tolerance)
+                mistakes: mistakes, tolerance: tolerance, minimumFloor: minimumFloor)
     }
 
     mutating func compare(_ name: String, yours values: [Double], shape: [Int], expected: Expected,
                           kind: ExpectedKind = .numerical, hint: String, mistakes: [KnownMistake] = [],
-                          tolerance: Double = CaseReport.tolerance, floorFraction: Double = 1e-2) {
+                          tolerance: Double = CaseReport.tolerance, floorFraction: Double = 1e-2, minimumFloor: Double = 1e-6) {
         guard shape == expected.shape else {
             var message = "\(name) has shape \(shape); expected \(expected.shape)"
             if shape == expected.shape.reversed() { message += " (transposed?)" }
             fail(name, summary: message, detail: [], hint: hint)
             return
         }
-        let (error, index) = largestRelativeError(values, expected.values, floorFraction: floorFraction)
+        let (error, index) = largestRelativeError(values, expected.values, floorFraction: floorFraction, minimumFloor: minimumFloor)
         let at = formatIndex(index, expected.shape)
         if error <= tolerance {
             ErrorLog.shared.record(exercise, error / tolerance)
-            pass("\(name): largest relative error \(String(format: "%.1e", error))")
+            pass("\(name): largest relative error \(String(format: "%.1e", error)), allowed \(formatTolerance(tolerance))")
             return
         }
         let value = values[index]
         var summary: String
         if !value.isFinite {
-            summary = "\(name) is \(value) at \(at)\(at.isEmpty ? "" : " ")(\(kind.label) \(formatNumber(expected.values[index])))"
+            summary = "\(name) is \(value)\(at.isEmpty ? "" : " at \(at)") (\(kind.label) \(formatNumber(expected.values[index])))"
         } else {
-            summary = "\(name): largest relative error \(String(format: "%.2g", error))\(at.isEmpty ? "" : " at \(at)"): "
+            summary = "\(name): largest relative error \(String(format: "%.2g", error)) (allowed \(formatTolerance(tolerance)))"
+                + "\(at.isEmpty ? "" : " at \(at)"): "
                 + "yours \(formatNumber(value)), \(kind.label) \(formatNumber(expected.values[index]))"
         }
         var detail: [String] = []
-        if let mistake = mistakes.first(where: {
+        let mistake = mistakes.first {
             $0.values.count == values.count
-                && largestRelativeError(values, $0.values, floorFraction: floorFraction).error <= tolerance
-        }) {
-            detail.append("This is exactly what you get when \(mistake.description).")
+                && largestRelativeError(values, $0.values, floorFraction: floorFraction, minimumFloor: minimumFloor).error <= tolerance
         }
+        if let mistake { detail.append("This is exactly what you get when \(mistake.description).") }
         if !value.isFinite { summary += " (an overflow or a division by zero?)" }
-        fail(name, summary: summary, detail: detail, hint: hint)
+        fail(name, summary: summary, detail: detail, hint: mistake?.hint ?? hint)
     }
 
     /// Compares a single number (a loss).
@@ -147,10 +161,34 @@ struct CaseReport {
     /// Records a failed check that is not a tensor comparison (statistics, determinism, …).
     mutating func fail(_ name: String, summary: String, detail: [String] = [], hint: String) {
         failures.append(summary)
+        failedOutputs.append(name)
         lines.append("✗ " + summary)
         for line in detail { lines.append("    " + line) }
         lines.append("    Hint: " + hint)
     }
+
+    /// Calls the learner's code and fails the case at once, naming `what` ("forward pass"), if it
+    /// changed any of `inputs` (by writing through a pointer into their storage): the expected
+    /// values are computed from the inputs, and in a network the next layer still reads them.
+    mutating func call<T>(_ what: String, inputs: [(name: String, tensor: Tensor)], _ body: () -> T) throws(GradingFailure) -> T {
+        let before = inputs.map { $0.tensor.scalars.map(\.bitPattern) }      // the values, not a second view of the storage
+        let result = body()
+        for (input, original) in zip(inputs, before) {
+            guard let index = original.indices.first(where: { input.tensor.scalars[$0].bitPattern != original[$0] }) else { continue }
+            let at = formatIndex(index, input.tensor.shape)
+            fail(what, summary: "your \(what) changed its input \(input.name)\(at.isEmpty ? "" : " at \(at)") "
+                     + "(\(formatNumber(Double(Float(bitPattern: original[index])))) before the call, "
+                     + "\(formatNumber(Double(input.tensor.scalars[index]))) after)",
+                 hint: "write your results into a new tensor (`var out = x` copies x the moment you write to out); writing "
+                     + "through a pointer into \(input.name)'s storage changes the caller's \(input.name), which the next "
+                     + "layer and the backward pass still read.")
+            try finish()
+        }
+        return result
+    }
+
+    /// True while nothing has failed.
+    var isClean: Bool { failures.isEmpty }
 
     mutating func pass(_ line: String) {
         lines.append("✓ " + line)
@@ -161,7 +199,7 @@ struct CaseReport {
     func finish() throws(GradingFailure) {
         guard let first = failures.first else { return }
         let more = failures.count > 1 ? " (and \(failures.count - 1) more)" : ""
-        throw GradingFailure(summary: first + more,
+        throw GradingFailure(summary: first + more, failedOutput: failedOutputs[0],
                              details: (["\(exercise), on a random case: \(setup)"] + lines.map { "  " + $0 })
                                 .joined(separator: "\n"))
     }
@@ -184,6 +222,8 @@ final class ErrorLog: @unchecked Sendable {
 /// A wrong answer, described for the learner: a one-line summary and the full diagnostic.
 public struct GradingFailure: Error, Sendable {
     public var summary: String
+    /// The first output that was wrong, e.g. "out (forward)": says which function has the bug.
+    public var failedOutput: String
     public var details: String
 }
 
@@ -207,5 +247,28 @@ extension RandomSource {
         var t = tensor(shape, scale: scale)
         for i in 0..<t.count { t.scalars[i] += t.scalars[i] < 0 ? -margin : margin }
         return t
+    }
+}
+
+/// Cases graded from simple to hard, like the rungs of a ladder: when one fails, its diagnostic
+/// also names the simpler rungs that passed ("identity shortcut passes; projection shortcut
+/// fails"), which tells the learner where the mistake is before they read a number.
+struct Ladder {
+    private(set) var passed: [String] = []
+
+    /// Grades one rung; a failure is re-thrown with the rungs below it named.
+    mutating func rung(_ name: String, _ rng: inout RandomSource,
+                       _ grade: (inout RandomSource) throws(GradingFailure) -> Void) throws(GradingFailure) {
+        do {
+            try grade(&rng)
+        } catch {
+            guard !passed.isEmpty else { throw error }
+            var failure = error
+            failure.summary += passed.count == 1 ? " (\(passed[0]) passes; \(name) fails)"
+                : " (the \(passed.count) simpler cases pass; \(name) fails)"
+            failure.details += "\n  Simpler cases that pass: \(passed.joined(separator: "; ")); the first that fails: \(name)."
+            throw failure
+        }
+        passed.append(name)
     }
 }

@@ -11,6 +11,8 @@ import Engine
 public struct Implementations: Sendable {
     public typealias Gradients = (input: Tensor, weight: Tensor, bias: Tensor)
     public typealias NormGradients = (input: Tensor, gamma: Tensor, beta: Tensor)
+    /// A piece of a network as its two passes: forward(x) -> out, backward(dout, x) -> dx.
+    public typealias Passes = (forward: (Tensor) -> Tensor, backward: (Tensor, Tensor) -> Tensor)
 
     // Chapter 01
     /// (f, x, step h) -> gradient
@@ -76,6 +78,28 @@ public struct Implementations: Sendable {
     public var layerNormForward: @Sendable (Tensor, Tensor, Tensor, Float) -> Tensor = { _, _, _, _ in missing("layerNormForward") }
     public var layerNormBackward: @Sendable (Tensor, Tensor, Tensor, Float) -> NormGradients
         = { _, _, _, _ in missing("layerNormBackward") }
+    /// (x, γ, β, running mean, running variance, ε) -> out
+    public var batchNormEvaluationForward: @Sendable (Tensor, Tensor, Tensor, Tensor, Tensor, Float) -> Tensor
+        = { _, _, _, _, _, _ in missing("batchNormEvaluationForward") }
+    /// (running mean, running variance, x, momentum), the running averages updated in place
+    public var batchNormUpdateRunningStatistics: @Sendable (inout Tensor, inout Tensor, Tensor, Float) -> Void
+        = { _, _, _, _ in missing("batchNormUpdateRunningStatistics") }
+    /// (x, branch, projection or nil for the identity) -> out
+    public var residualBlockForward: @Sendable (Tensor, Passes, Passes?) -> Tensor = { _, _, _ in missing("residualBlockForward") }
+    /// (dout, x, branch, projection or nil) -> dx
+    public var residualBlockBackward: @Sendable (Tensor, Tensor, Passes, Passes?) -> Tensor
+        = { _, _, _, _ in missing("residualBlockBackward") }
+    /// (x) -> out; (dout, x) -> dx
+    public var globalAveragePoolForward: @Sendable (Tensor) -> Tensor = { _ in missing("globalAveragePoolForward") }
+    public var globalAveragePoolBackward: @Sendable (Tensor, Tensor) -> Tensor = { _, _ in missing("globalAveragePoolBackward") }
+
+    // Chapter 08
+    /// (image (C, H, W), padding, top, left) -> shifted image
+    public var shift: @Sendable (Tensor, Int, Int, Int) -> Tensor = { _, _, _, _ in missing("shift") }
+    /// (image (C, H, W)) -> mirrored image
+    public var horizontalFlip: @Sendable (Tensor) -> Tensor = { _ in missing("horizontalFlip") }
+    /// (logits of each copy, each (N, classes)) -> averaged probabilities (N, classes)
+    public var testTimeAugmentation: @Sendable ([Tensor]) -> Tensor = { _ in missing("testTimeAugmentation") }
 
     public init() {}
 }

@@ -182,7 +182,7 @@ public enum Isolation {
         if let lastCase { details += "\n  while grading the random case: \(lastCase)" }
         if !passedOutputs.isEmpty { details += "\n  already right before the crash: \(passedOutputs.joined(separator: ", "))" }
         if !hint.isEmpty { details += "\n  Hint: \(hint)" }
-        return Verdict(status: .failed, summary: reason, details: details)
+        return Verdict(status: .failed, summary: reason, details: details, failedOutput: learnerFrame?.function)
     }
 
     /// One frame of the runtime's backtrace:

@@ -154,4 +154,42 @@ enum Reference {
         }
         return out
     }
+
+    // MARK: Chapter 08
+
+    /// out[c, i, j] = x[c, i + rowOffset, j + columnOffset] for x (c, h, w); what falls outside
+    /// is 0, or, with `wrap` (a mistake the diagnostics name), taken from the other side.
+    static func shifted(_ x: [Double], _ shape: [Int], rowOffset: Int, columnOffset: Int, wrap: Bool = false) -> [Double] {
+        let (c, h, w) = (shape[0], shape[1], shape[2])
+        var out = [Double](repeating: 0, count: x.count)
+        for channel in 0..<c {
+            for i in 0..<h {
+                for j in 0..<w {
+                    var (row, column) = (i + rowOffset, j + columnOffset)
+                    if wrap { (row, column) = (((row % h) + h) % h, ((column % w) + w) % w) }
+                    guard row >= 0, row < h, column >= 0, column < w else { continue }
+                    out[(channel * h + i) * w + j] = x[(channel * h + row) * w + column]
+                }
+            }
+        }
+        return out
+    }
+
+    /// x (c, h, w) mirrored left–right and/or upside down.
+    static func flipped(_ x: [Double], _ shape: [Int], horizontal: Bool, vertical: Bool) -> [Double] {
+        let (c, h, w) = (shape[0], shape[1], shape[2])
+        return (0..<x.count).map { index in
+            let (channel, i, j) = (index / (h * w), index / w % h, index % w)
+            return x[(channel * h + (vertical ? h - 1 - i : i)) * w + (horizontal ? w - 1 - j : j)]
+        }
+    }
+
+    /// The softmax of every row of z (rows of `classes` entries).
+    static func softmaxRows(_ z: [Double], classes: Int) -> [Double] {
+        stride(from: 0, to: z.count, by: classes).flatMap { start -> [Double] in
+            let row = z[start..<(start + classes)], top = row.max()!
+            let exps = row.map { exp($0 - top) }, sum = exps.reduce(0, +)
+            return exps.map { $0 / sum }
+        }
+    }
 }

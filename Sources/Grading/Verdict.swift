@@ -12,11 +12,20 @@ public struct Verdict: Codable, Sendable, Equatable {
     public var summary: String
     /// The full diagnostic a learner acts on (empty when passed).
     public var details: String
+    /// For a wrong answer, the first output that was wrong ("out (forward)", "dx (∂loss/∂x)"); for a
+    /// crash, the learner's function it happened in. The failure then points at that function.
+    public var failedOutput: String?
 
-    public init(status: Status, summary: String, details: String = "") {
+    public init(status: Status, summary: String, details: String = "", failedOutput: String? = nil) {
         self.status = status
         self.summary = summary
         self.details = details
+        self.failedOutput = failedOutput
+    }
+
+    /// Whether the mistake is in the exercise's first function (its forward pass, where it has one).
+    public var isInFirstFunction: Bool {
+        (failedOutput ?? summary).lowercased().contains("forward")
     }
 }
 
@@ -36,7 +45,8 @@ public enum Grader {
                 try exercise.check(code, &rng)
             } catch {
                 return Verdict(status: .failed, summary: error.summary,
-                               details: "\(exercise.exercisePath): \(error.details)\n  (random case number \(seed))")
+                               details: "\(exercise.exercisePath): \(error.details)\n  (random case number \(seed))",
+                               failedOutput: error.failedOutput)
             }
         }
         return Verdict(status: .passed, summary: "passes on \(seeds.count) random cases")

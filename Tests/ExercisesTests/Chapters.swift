@@ -62,11 +62,32 @@ struct Chapter06 {
     func kaiming() async throws { try await grade("kaiming") }
 }
 
-@Suite("Chapter 07 · normalization")
+@Suite("Chapter 07 · residual blocks and normalization")
 struct Chapter07 {
     @Test("batch normalization · Exercises/07-Normalization.swift")
     func batchNorm() async throws { try await grade("batchNorm") }
 
     @Test("layer normalization · Exercises/07-Normalization.swift")
     func layerNorm() async throws { try await grade("layerNorm") }
+
+    @Test("batch normalization, evaluation mode · Exercises/07-Normalization.swift")
+    func batchNormEvaluation() async throws { try await grade("batchNormEvaluation") }
+
+    @Test("residual block · Exercises/07-ResidualBlocks.swift")
+    func residualBlock() async throws { try await grade("residualBlock") }
+
+    @Test("global average pooling · Exercises/07-ResidualBlocks.swift")
+    func globalAveragePool() async throws { try await grade("globalAveragePool") }
+}
+
+@Suite("Chapter 08 · augmentation")
+struct Chapter08 {
+    @Test("shift · Exercises/08-Augmentation.swift")
+    func shift() async throws { try await grade("shift") }
+
+    @Test("horizontal flip · Exercises/08-Augmentation.swift")
+    func horizontalFlip() async throws { try await grade("horizontalFlip") }
+
+    @Test("test-time augmentation · Exercises/08-Augmentation.swift")
+    func testTimeAugmentation() async throws { try await grade("testTimeAugmentation") }
 }

@@ -33,16 +33,24 @@ func grade(_ id: String) async throws {
     case .notStarted:
         try Test.cancel(Comment(rawValue: "not started: \(verdict.summary) in \(exercise.exercisePath)"))
     case .failed:
-        Issue.record(Comment(rawValue: verdict.details), sourceLocation: sourceLocation(of: exercise, verdict: verdict))
+        // Recorded as an error whose text is the grader's one-line summary, so that the failure's
+        // first line reads it (a plain comment would open with the toolchain's "Issue recorded").
+        Issue.record(ExerciseFailure(description: verdict.summary), Comment(rawValue: verdict.details),
+                     sourceLocation: sourceLocation(of: exercise, verdict: verdict))
     }
+}
+
+/// A failed exercise, as Swift Testing prints it: "Caught error: " and the grader's summary.
+struct ExerciseFailure: Error, CustomStringConvertible {
+    let description: String
 }
 
 /// Where the failing function is written, so editors jump to the learner's code.
 func sourceLocation(of exercise: Exercise, verdict: Verdict) -> SourceLocation {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     let path = root.appendingPathComponent(exercise.exercisePath).path
-    let inForward = verdict.summary.contains("forward") || exercise.functions.count == 1
-    let function = inForward ? exercise.functions[0] : exercise.functions[exercise.functions.count - 1]
+    let crashedIn = exercise.functions.first { verdict.failedOutput?.hasPrefix($0 + "(") == true }
+    let function = crashedIn ?? (verdict.isInFirstFunction ? exercise.functions[0] : exercise.functions[exercise.functions.count - 1])
     let lines = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").components(separatedBy: "\n")
     let line = (lines.firstIndex { $0.contains("func \(function)(") } ?? 0) + 1
     return SourceLocation(fileID: "Exercises/\(exercise.file)", filePath: path, line: line, column: 1)

@@ -47,9 +47,43 @@ struct ReferenceAnswersPass {
         code.batchNormBackward = { Buggy.normalizeBackward($0, $1, $2, $3, .init(overRows: true)) }
         code.layerNormForward = { Buggy.normalize($0, $1, $2, $3, .init(overRows: false)) }
         code.layerNormBackward = { Buggy.normalizeBackward($0, $1, $2, $3, .init(overRows: false)) }
-        for id in ["convolution", "maxPooling", "batchNorm", "layerNorm"] {
+        code.residualBlockForward = { Buggy.residualForward($0, $1, $2, .init()) }
+        code.residualBlockBackward = { Buggy.residualBackward($0, $1, $2, $3, .init()) }
+        code.batchNormEvaluationForward = { Buggy.evaluationForward($0, $1, $2, $3, $4, $5, .init()) }
+        code.batchNormUpdateRunningStatistics = { Buggy.updateRunningStatistics(&$0, &$1, $2, $3, .init()) }
+        code.globalAveragePoolForward = { Buggy.globalPool($0, .init()) }
+        code.globalAveragePoolBackward = { Buggy.globalPoolBackward($0, $1, .init()) }
+        code.shift = { Buggy.shift($0, padding: $1, top: $2, left: $3, .init()) }
+        code.horizontalFlip = { Buggy.horizontalFlip($0, .init()) }
+        code.testTimeAugmentation = { Buggy.testTimeAugmentation($0, .init()) }
+        for id in ["convolution", "maxPooling", "batchNorm", "layerNorm", "batchNormEvaluation", "residualBlock", "globalAveragePool", "shift",
+                   "horizontalFlip", "testTimeAugmentation"] {
             let verdict = Grader.grade(Catalog.exercise(id), with: code, seeds: bugSeeds)
             #expect(verdict.status == .passed, "\(id): \(verdict.details)")
+        }
+    }
+
+    @Test("max-pooling: a backward pass that gives a tie to the last maximum, not the first, passes too")
+    func lastTiedMaximumPasses() {
+        var code = Implementations.reference
+        code.maxPoolBackward = { Buggy.maxPoolBackward($0, $1, size: $2, stride: $3, .init(lastTiedMaximum: true)) }
+        let verdict = Grader.grade(Catalog.exercise("maxPooling"), with: code, seeds: bugSeeds)
+        #expect(verdict.status == .passed, "\(verdict.details)")
+    }
+
+    @Test("the residual check's branch and projection hand back exact gradients (against numerical ones)")
+    func residualPiecesAreExact() {
+        var rng = RandomSource(seed: 7)
+        for (c, outputs, stride) in [(3, 3, 1), (2, 4, 2)] {
+            let shape = [2, c, 4, 6], pieces = [outputs * c, outputs, outputs * outputs]
+            let w = pieces.map { rng.tensor([$0]).doubles }
+            let block = Chapter07ResidualChecks.Block(inputShape: shape, outputs: outputs, stride: stride, a: w[0], bias: w[1],
+                                                      b: w[2], p: rng.tensor([outputs * c]).doubles)
+            let x = rng.tensor(shape).doubles, dout = rng.tensor(block.outputShape).doubles
+            for (exact, forward) in [(block.branchBackward(dout, x), block.branch), (block.shortcutBackward(dout), block.shortcut)] {
+                let numerical = Reference.gradients(of: { forward($0[0]) }, at: [x], upstream: dout)[0]
+                #expect(largestRelativeError(exact, numerical).error < 1e-6)
+            }
         }
     }
 
@@ -181,6 +215,17 @@ struct CrashIsolation {
         #expect(verdict.summary.contains("has shape"), "\(verdict.summary)")
     }
 
+    @Test("a failure is put on the function with the bug, whatever the easier cases' names say")
+    func failureInTheRightFunction() {
+        for (bug, inFirst) in [("batch norm running variance: biased", false), ("batch norm evaluation: batch statistics", true),
+                               ("relu: forward writes max(0, x) into x's storage", true),
+                               ("residual: shortcut gradient left out", false)] {
+            let planted = PlantedBug.named(bug)
+            let verdict = Grader.grade(Catalog.exercise(planted.exercise), with: planted.code)
+            #expect(verdict.status == .failed && verdict.isInFirstFunction == inFirst, "\(bug): \(verdict.failedOutput ?? "nil")")
+        }
+    }
+
     @Test("a diagnostic names the output, the place, both values and a hint")
     func diagnosticContents() {
         let verdict = Grader.grade(Catalog.exercise("linear"), with: PlantedBug.named("linear: db averaged over the batch").code)
@@ -224,6 +269,23 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
 
 @Suite("Catalog matches the files")
 struct CatalogMatchesFiles {
+    @Test("every command in an exercise file's header is pasteable as written and grades one of that file's exercises")
+    func headerCommands() throws {
+        for file in Set(Catalog.all.map(\.file)) {
+            let text = try String(contentsOf: packageRoot.appendingPathComponent("Exercises/\(file)"), encoding: .utf8)
+            let header = text.components(separatedBy: "\n").prefix { $0.hasPrefix("//") }
+            let lines = header.filter { $0.contains("swift test") }
+            let commands = Set(Catalog.all.filter { $0.file == file }.map(\.command))
+            #expect(lines.count == commands.count, "\(file): \(lines.count) commands in the header for \(commands.count) exercises")
+            for line in lines {
+                // The whole line after "// Check it:" (or its continuation's "//"): nothing but the command.
+                let command = line.dropFirst(2).replacingOccurrences(of: "Check them:", with: "")
+                    .replacingOccurrences(of: "Check it:", with: "").trimmingCharacters(in: .whitespaces)
+                #expect(commands.contains(command), "\(file): \"\(command)\" is not one of \(commands.sorted())")
+            }
+        }
+    }
+
     @Test("each exercise's file and functions exist in Exercises/ and Solutions/, and it has a test")
     func filesAndTests() throws {
         let tests = try String(contentsOf: packageRoot.appendingPathComponent("Tests/ExercisesTests/Chapters.swift"), encoding: .utf8)

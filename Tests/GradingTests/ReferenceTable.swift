@@ -45,6 +45,20 @@ extension Implementations {
         code.batchNormBackward = { Solutions.batchNormBackward(outputGradient: $0, input: $1, gamma: $2, epsilon: $3) }
         code.layerNormForward = { Solutions.layerNormForward(input: $0, gamma: $1, beta: $2, epsilon: $3) }
         code.layerNormBackward = { Solutions.layerNormBackward(outputGradient: $0, input: $1, gamma: $2, epsilon: $3) }
+        code.batchNormEvaluationForward = {
+            Solutions.batchNormEvaluationForward(input: $0, gamma: $1, beta: $2, runningMean: $3, runningVariance: $4, epsilon: $5)
+        }
+        code.batchNormUpdateRunningStatistics = {
+            Solutions.batchNormUpdateRunningStatistics(runningMean: &$0, runningVariance: &$1, input: $2, momentum: $3)
+        }
+        code.residualBlockForward = { Solutions.residualBlockForward(input: $0, branch: $1, projection: $2) }
+        code.residualBlockBackward = { Solutions.residualBlockBackward(outputGradient: $0, input: $1, branch: $2, projection: $3) }
+        code.globalAveragePoolForward = { Solutions.globalAveragePoolForward(input: $0) }
+        code.globalAveragePoolBackward = { Solutions.globalAveragePoolBackward(outputGradient: $0, input: $1) }
+
+        code.shift = { Solutions.shift(image: $0, padding: $1, top: $2, left: $3) }
+        code.horizontalFlip = { Solutions.horizontalFlip(image: $0) }
+        code.testTimeAugmentation = { Solutions.testTimeAugmentation(logits: $0) }
         return code
     }()
 }

@@ -18,6 +18,9 @@ enum Chapter03Checks {
         }
     }
 
+    /// Values minus the parameter's start, as the comparisons see them.
+    static func since(_ values: [Double], _ start: Tensor) -> [Double] { zip(values, start.doubles).map { $0 - $1 } }
+
     /// The change of the parameter since the start, as a tensor.
     static func change(_ now: Tensor, from start: Tensor) -> Tensor {
         var delta = now
@@ -34,11 +37,16 @@ enum Chapter03Checks {
         var expected = start.doubles
         for step in 1...steps {
             let gradient = rng.tensor(shape)
-            code.sgdStep(&parameter, gradient, learningRate)
-            for i in 0..<expected.count { expected[i] -= Double(learningRate) * Double(gradient.scalars[i]) }
+            try report.call("update", inputs: [("gradient", gradient)]) { code.sgdStep(&parameter, gradient, learningRate) }
+            // The usual mistakes, one step from the right state: uphill, and the learning rate left out.
+            let (g, lr) = (gradient.doubles, Double(learningRate))
+            let uphill = zip(expected, g).map { $0 + lr * $1 }, unscaled = zip(expected, g).map { $0 - $1 }
+            for i in 0..<expected.count { expected[i] -= lr * g[i] }
             report.compare("parameter change after step \(step)", yours: change(parameter, from: start),
                            expected: Expected(shape: shape, values: zip(expected, start.doubles).map { $0 - $1 }), kind: .exact,
-                           hint: "parameter ← parameter − learningRate · gradient: downhill, scaled by the learning rate.")
+                           hint: "parameter ← parameter − learningRate · gradient: downhill, scaled by the learning rate.",
+                           mistakes: [KnownMistake(description: "you step uphill (+ learningRate·gradient)", values: since(uphill, start)),
+                                      KnownMistake(description: "you leave out the learning rate", values: since(unscaled, start))])
             try report.finish()
         }
     }
@@ -53,18 +61,28 @@ enum Chapter03Checks {
         var expected = start.doubles, expectedVelocity = [Double](repeating: 0, count: start.count)
         for step in 1...steps {
             let gradient = rng.tensor(shape)
-            code.momentumStep(&parameter, &velocity, gradient, learningRate, momentum)
+            try report.call("update", inputs: [("gradient", gradient)]) {
+                code.momentumStep(&parameter, &velocity, gradient, learningRate, momentum)
+            }
+            let lr = Double(learningRate)
+            let oldVelocity = zip(expected, expectedVelocity).map { $0 - lr * $1 }   // moved before the velocity is updated
             for i in 0..<expected.count {
                 expectedVelocity[i] = Double(momentum) * expectedVelocity[i] + Double(gradient.scalars[i])
-                expected[i] -= Double(learningRate) * expectedVelocity[i]
+                expected[i] -= lr * expectedVelocity[i]
             }
             report.compare("parameter change after step \(step)", yours: change(parameter, from: start),
-                           expected: Expected(shape: shape, values: zip(expected, start.doubles).map { $0 - $1 }), kind: .exact,
-                           hint: "velocity ← momentum·velocity + gradient, then parameter ← parameter − learningRate·velocity (the new velocity).")
+                           expected: Expected(shape: shape, values: since(expected, start)), kind: .exact,
+                           hint: "velocity ← momentum·velocity + gradient, then parameter ← parameter − learningRate·velocity (the new velocity).",
+                           mistakes: [KnownMistake(description: "you move the parameter with the old velocity, before updating it",
+                                                   values: since(oldVelocity, start))])
             report.compare("velocity after step \(step)", yours: velocity, expected: Expected(shape: shape, values: expectedVelocity),
                            kind: .exact,
                            hint: "write the new velocity back into `velocity`: it is the memory carried to the next step "
-                               + "(momentum·velocity + gradient, not scaled by the learning rate).")
+                               + "(momentum·velocity + gradient, not scaled by the learning rate).",
+                           mistakes: [KnownMistake(description: "you never write the new velocity back into `velocity` (it stays 0)",
+                                                   values: [Double](repeating: 0, count: expected.count)),
+                                      KnownMistake(description: "you fold the learning rate into the velocity (velocity ← "
+                                                   + "momentum·velocity + learningRate·gradient)", values: expectedVelocity.map { $0 * lr })])
             try report.finish()
         }
     }
@@ -85,13 +103,17 @@ enum Chapter03Checks {
         let (b1, b2, lr, eps) = (Double(beta1), Double(beta2), Double(learningRate), Double(epsilon))
         for step in 1...steps {
             let gradient = rng.tensor(shape)
-            code.adamStep(&parameter, &m, &v, gradient, step, learningRate, beta1, beta2, epsilon)
+            try report.call("update", inputs: [("gradient", gradient)]) {
+                code.adamStep(&parameter, &m, &v, gradient, step, learningRate, beta1, beta2, epsilon)
+            }
+            var epsilonInside = expected
             for i in 0..<expected.count {
                 let g = Double(gradient.scalars[i])
                 expectedM[i] = b1 * expectedM[i] + (1 - b1) * g
                 expectedV[i] = b2 * expectedV[i] + (1 - b2) * g * g
                 let mHat = expectedM[i] / (1 - pow(b1, Double(step))), vHat = expectedV[i] / (1 - pow(b2, Double(step)))
                 expected[i] -= lr * mHat / (vHat.squareRoot() + eps)
+                epsilonInside[i] -= lr * mHat / (vHat + eps).squareRoot()
                 noCorrectionM[i] = b1 * noCorrectionM[i] + (1 - b1) * g
                 noCorrectionV[i] = b2 * noCorrectionV[i] + (1 - b2) * g * g
                 noCorrection[i] -= lr * noCorrectionM[i] / (noCorrectionV[i].squareRoot() + eps)
@@ -100,11 +122,18 @@ enum Chapter03Checks {
                            expected: Expected(shape: shape, values: zip(expected, start.doubles).map { $0 - $1 }), kind: .exact,
                            hint: "m̂ = m/(1 − β1ᵗ), v̂ = v/(1 − β2ᵗ), parameter −= lr·m̂/(√v̂ + ε), with t counting from 1.",
                            mistakes: [KnownMistake(description: "you leave out the bias correction (m̂ = m, v̂ = v)",
-                                                   values: zip(noCorrection, start.doubles).map { $0 - $1 })])
+                                                   values: since(noCorrection, start)),
+                                      KnownMistake(description: "you put ε inside the square root (√(v̂ + ε)); Adam adds it "
+                                                   + "outside, √v̂ + ε", values: since(epsilonInside, start))])
+            let (correction1, correction2) = (1 - pow(b1, Double(step)), 1 - pow(b2, Double(step)))
             report.compare("m after step \(step)", yours: m, expected: Expected(shape: shape, values: expectedM), kind: .exact,
-                           hint: "store m = β1·m + (1 − β1)·g itself, not the bias-corrected m̂.")
+                           hint: "store m = β1·m + (1 − β1)·g itself, not the bias-corrected m̂.",
+                           mistakes: [KnownMistake(description: "you store the bias-corrected m̂ in m",
+                                                   values: expectedM.map { $0 / correction1 })])
             report.compare("v after step \(step)", yours: v, expected: Expected(shape: shape, values: expectedV), kind: .exact,
-                           hint: "store v = β2·v + (1 − β2)·g², the squared gradient's running mean, not v̂.")
+                           hint: "store v = β2·v + (1 − β2)·g², the squared gradient's running mean, not v̂.",
+                           mistakes: [KnownMistake(description: "you store the bias-corrected v̂ in v",
+                                                   values: expectedV.map { $0 / correction2 })])
             try report.finish()
         }
     }

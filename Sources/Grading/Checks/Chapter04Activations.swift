@@ -35,11 +35,11 @@ enum Chapter04ActivationChecks {
         let dout = rng.tensor(shape)
         var report = CaseReport(a.title, setup: "x \(formatShape(shape)) ~ N(0, \(a.scale)²)"
             + (a.hasKinkAtZero ? " kept 0.05 away from 0" : "") + a.slopeNote + ", random upstream gradient dout")
-        let out = a.forward(x)
+        let out = try report.call("forward pass", inputs: [("x", x)]) { a.forward(x) }
         report.compare("out (forward)", yours: out, expected: Expected(shape: shape, values: x.doubles.map(a.function)),
                        kind: .exact, hint: a.forwardHint)
         try report.finish()
-        let dx = a.backward(dout, x)
+        let dx = try report.call("backward pass", inputs: [("dout", dout), ("x", x)]) { a.backward(dout, x) }
         let numerical = Reference.gradients(of: { $0[0].map(a.function) }, at: [x.doubles], upstream: dout.doubles)[0]
         report.compare("dx (∂loss/∂x)", yours: dx, expected: Expected(shape: shape, values: numerical),
                        hint: a.backwardHint, mistakes: a.mistakes(x.doubles, dout.doubles, numerical))
