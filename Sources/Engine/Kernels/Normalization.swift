@@ -1,6 +1,8 @@
 // Normalization kernels for batch norm and layer norm: per-group mean and variance, the affine
 // map out = a[g]·x + b[g], and the backward pass of x̂ = (x − mean)·invStd. Memory-bound: each
 // loop streams the tensor once, SIMD8 with four accumulators, groups split across threads.
+// Forward reads x twice (mean, then variance: the group is still in cache) and writes out once;
+// backward reads x and dy for both sums in one pass, then again to write dx.
 
 /// Where a normalization's groups sit in memory. Element (o, g, i) is at (o·groups + g)·inner + i,
 /// and the statistics of group g run over every o and i (`outer · inner` values).
@@ -34,10 +36,9 @@ public func groupMeanAndVariance(_ layout: NormalizationLayout, input: UnsafePoi
     let p = NormalizationPointers(x: input, y: input, out: mean, out2: variance)
     let m = Float(layout.valuesPerGroup)
     forEachGroup(layout) { g in
-        let total = sumOverGroup(layout, g, p.x, p.y) { x, _ in x }
-        let mu = total / m
+        let mu = sumsOverGroup(layout, g, p.x, p.y) { x, _ in (x, SIMD8()) }.0 / m
         p.out[g] = mu
-        p.out2[g] = sumOverGroup(layout, g, p.x, p.y) { x, _ in (x - mu) * (x - mu) } / m
+        p.out2[g] = sumsOverGroup(layout, g, p.x, p.y) { x, _ in ((x - mu) * (x - mu), SIMD8()) }.0 / m
     }
 }
 
@@ -79,8 +80,8 @@ public func groupNormalizationBackward(_ layout: NormalizationLayout, input: Uns
     let m = Float(layout.valuesPerGroup)
     forEachGroup(layout) { g in
         let mu = q.x[g], invStd = q.y[g]
-        let dySum = sumOverGroup(layout, g, p.x, p.y) { _, dy in dy }
-        let dyXhatSum = sumOverGroup(layout, g, p.x, p.y) { x, dy in dy * (x - mu) } * invStd
+        let (dySum, dyCenteredSum) = sumsOverGroup(layout, g, p.x, p.y) { x, dy in (dy, dy * (x - mu)) }   // one pass
+        let dyXhatSum = dyCenteredSum * invStd
         p.out[g] = dySum
         p.out2[g] = dyXhatSum
         // dx = c·dy − c·x̂·k − c·Σdy/M with c = γ·invStd, k = Σdyx̂/M, and x̂ = (x − mean)·invStd.
@@ -103,32 +104,34 @@ public func groupNormalizationBackward(_ layout: NormalizationLayout, input: Uns
     }
 }
 
-/// Σ f(x, y) over group g of two tensors laid out alike: four SIMD8 accumulators, then a scalar tail.
+/// (Σ f(x, y).0, Σ f(x, y).1) over group g of two tensors laid out alike, in one pass: two SIMD8
+/// accumulators per sum (four in all), then a scalar tail.
 @inline(__always)
-private func sumOverGroup(_ layout: NormalizationLayout, _ g: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
-                          _ f: (SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>) -> Float {
-    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-    var tail: Float = 0
+private func sumsOverGroup(_ layout: NormalizationLayout, _ g: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+                           _ f: (SIMD8<Float>, SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>)) -> (Float, Float) {
+    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), b0 = SIMD8<Float>(), b1 = SIMD8<Float>()
+    var tailA: Float = 0, tailB: Float = 0
     for o in 0..<layout.outer {
         let base = (o * layout.groups + g) * layout.inner
         var i = 0
-        while i + 32 <= layout.inner {
-            a0 += f(load(x + base + i), load(y + base + i))
-            a1 += f(load(x + base + i + 8), load(y + base + i + 8))
-            a2 += f(load(x + base + i + 16), load(y + base + i + 16))
-            a3 += f(load(x + base + i + 24), load(y + base + i + 24))
-            i += 32
+        while i + 16 <= layout.inner {
+            let (p0, q0) = f(load(x + base + i), load(y + base + i))
+            let (p1, q1) = f(load(x + base + i + 8), load(y + base + i + 8))
+            a0 += p0; b0 += q0; a1 += p1; b1 += q1
+            i += 16
         }
-        while i + 8 <= layout.inner {
-            a0 += f(load(x + base + i), load(y + base + i))
+        if i + 8 <= layout.inner {
+            let (p0, q0) = f(load(x + base + i), load(y + base + i))
+            a0 += p0; b0 += q0
             i += 8
         }
         while i < layout.inner {   // one lane at a time, through the same f
-            tail += f(SIMD8(repeating: x[base + i]), SIMD8(repeating: y[base + i]))[0]
+            let (p, q) = f(SIMD8(repeating: x[base + i]), SIMD8(repeating: y[base + i]))
+            tailA += p[0]; tailB += q[0]
             i += 1
         }
     }
-    return ((a0 + a1) + (a2 + a3)).sum() + tail
+    return ((a0 + a1).sum() + tailA, (b0 + b1).sum() + tailB)
 }
 
 private struct NormalizationPointers: @unchecked Sendable {
