@@ -18,7 +18,7 @@ let warmupFlag = Flag("--warmup", .integer(0...100_000), default: "50", help: "s
 let options = LessonOptions.parse(
     program: "lesson07-residual-blocks",
     about: "Lesson 07: a shallow plain, a deep plain and a deep residual network, trained alike; compare their training loss.",
-    defaults: LessonDefaults(steps: 300, batchSize: 64, learningRate: 0.05, logEvery: 100),
+    defaults: LessonDefaults(steps: 600, batchSize: 64, learningRate: 0.05, logEvery: 100),
     extraFlags: [depthFlag, shallowFlag, netsFlag, widthFlag, noBatchNorm, warmupFlag])
 
 let data = loadLessonData(options)
@@ -58,19 +58,20 @@ for net in nets {
     results.append((net.name, net.depth, net.shortcuts, model.parameterCount, train, test, seconds))
 }
 
-print("\nnetwork        depth  shortcuts  parameters  training loss  training accuracy  test accuracy  time")
+// The side-by-side table, then one line per network for scripts to compare.
+func row(_ cells: [String]) -> String {   // first column left-aligned, the others right-aligned
+    zip(cells, [13, 5, 9, 10, 13, 17, 13, 8]).enumerated().map { column, cell in
+        column == 0 ? cell.0.padding(toLength: cell.1, withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: max(0, cell.1 - cell.0.count)) + cell.0
+    }.joined(separator: "  ")
+}
+print("\n" + row(["network", "depth", "shortcuts", "parameters", "training loss", "training accuracy", "test accuracy", "time"]))
 for r in results {
-    print(r.name.padding(toLength: 15, withPad: " ", startingAt: 0) + "\(r.depth)".leftPadded(5) + (r.shortcuts ? "yes" : "no").leftPadded(11)
-        + "\(r.parameters)".leftPadded(12) + r.train.loss.formatted(places: 4).leftPadded(15)
-        + r.train.accuracy.formatted(places: 4).leftPadded(19) + r.test.accuracy.formatted(places: 4).leftPadded(15)
-        + String(format: "%.1f s", r.seconds).leftPadded(8))
+    print(row([r.name, "\(r.depth)", r.shortcuts ? "yes" : "no", Sequential.grouped(r.parameters), r.train.loss.formatted(places: 4),
+               r.train.accuracy.formatted(places: 4), r.test.accuracy.formatted(places: 4), String(format: "%.1f s", r.seconds)]))
 }
 print("(training loss and accuracy: the first 5,000 training images, in evaluation mode)")
 for r in results {
     print("\(r.name): depth \(r.depth), shortcuts \(r.shortcuts ? "yes" : "no"), training loss \(r.train.loss.formatted(places: 4)), "
         + "training accuracy \(r.train.accuracy.formatted(places: 4)), test accuracy \(r.test.accuracy.formatted(places: 4))")
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
 }
