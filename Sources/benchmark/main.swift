@@ -1,6 +1,7 @@
 // Speed of the engine at the shapes the lessons use: GEMM GFLOP/s (next to numpy's, when python3
 // with numpy is installed, measured in the same run so the ratio holds on a busy machine),
-// convolution forward and backward times, and training images/s for lesson 04's two networks.
+// convolution forward and backward times, training images/s for lesson 04's two networks, and
+// batch norm's share of a lesson-07 training step next to the convolutions'.
 //
 // Run: swift run -c release benchmark [--threads N] [--quick]
 import Engine
@@ -206,4 +207,80 @@ let cnnRate = trainingRate(Models.tutorialCNN(seed: 1), batchSize: 100, learning
 print("  2017 CNN (lesson 04), batch 100:   \(Int(cnnRate)) images/s   (PyTorch on 2 cores: 780; TensorFlow: 505)")
 let simpleRate = trainingRate(Models.simpleCNN(seed: 1), batchSize: 64, learningRate: 1e-3)
 print("  SimpleCNN, batch 64:               \(Int(simpleRate)) images/s   (PyTorch on 2 cores: 1,850)")
+// MARK: - Lesson 07: batch norm next to the convolutions
+
+/// A layer that adds the time of its forward and backward passes to `seconds`: timing the
+/// layers inside real training steps, so their share holds even on a busy machine.
+final class Timed: Layer {
+    let inner: any Layer
+    var seconds = 0.0
+    init(_ inner: any Layer) { self.inner = inner }
+    var name: String { inner.name }
+    var parameters: [Parameter] { inner.parameters }
+    func outputShape(for inputShape: [Int]) -> [Int] { inner.outputShape(for: inputShape) }
+    func forward(_ input: Tensor, mode: Mode) -> Tensor {
+        let start = now()
+        defer { seconds += now() - start }
+        return inner.forward(input, mode: mode)
+    }
+    func backward(_ outputGradient: Tensor) -> Tensor {
+        let start = now()
+        defer { seconds += now() - start }
+        return inner.backward(outputGradient)
+    }
+}
+
+/// Wraps every convolution and batch norm of `model` (inside the residual blocks too) in `Timed`.
+func instrument(_ model: Sequential) -> (convolutions: [Timed], norms: [Timed]) {
+    var convolutions: [Timed] = [], norms: [Timed] = []
+    for (i, layer) in model.layers.enumerated() {
+        if layer is Conv2D || layer is BatchNorm {
+            let timed = Timed(layer)
+            model.layers[i] = timed
+            if layer is Conv2D { convolutions.append(timed) } else { norms.append(timed) }
+        } else if let block = layer as? ResidualBlock {
+            for path in [block.main, block.projection].compactMap({ $0 }) {
+                let inner = instrument(path)
+                convolutions += inner.convolutions
+                norms += inner.norms
+            }
+        }
+    }
+    return (convolutions, norms)
+}
+
+// lesson07-residual-blocks' default deep residual network, batch size and optimizer.
+let lesson07Batch = 64
+let lesson07 = Models.resNet(Models.ResNetShape(blocksPerStage: 5, widths: [8, 16, 32]), seed: 1)
+print("\nLesson 07: depth-32 residual network (widths 8/16/32), batch \(lesson07Batch), SGD with momentum")
+do {
+    let (convolutions, norms) = instrument(lesson07)
+    var rng = RandomSource(seed: 5)
+    let images = Tensor(uniform: [lesson07Batch, 784], low: 0, high: 1, rng: &rng)
+    let labels = (0..<lesson07Batch).map { _ in rng.integer(below: 10) }
+    let optimizer = SGD(learningRate: 0.01, momentum: 0.9)
+    func step() {
+        let (_, dLogits) = softmaxCrossEntropy(logits: lesson07.forward(images, mode: .training), labels: labels)
+        lesson07.zeroGradients()
+        _ = lesson07.backward(dLogits)
+        optimizer.step(lesson07.parameters)
+    }
+    step()
+    for timed in convolutions + norms { timed.seconds = 0 }
+    let steps = quick ? 5 : 30, start = now()
+    for _ in 0..<steps { step() }
+    let stepTime = (now() - start) / Double(steps)
+    let convTime = convolutions.reduce(0) { $0 + $1.seconds } / Double(steps)
+    let normTime = norms.reduce(0) { $0 + $1.seconds } / Double(steps)
+    print("  training step: \(number(stepTime * 1e3, 2)) ms (\(Int(Double(lesson07Batch) / stepTime)) images/s), mean of \(steps)")
+    print("  \(convolutions.count) convolutions, forward + backward: \(number(convTime * 1e3, 2)) ms per step, \(Int((100 * convTime / stepTime).rounded()))% of it")
+    print("  \(norms.count) batch norms, forward + backward:   \(number(normTime * 1e3, 2)) ms per step, \(Int((100 * normTime / stepTime).rounded()))% of it")
+
+    // The kernel alone, on the largest batch norm's input (after the stem: (64, 8, 14, 14)).
+    let bn = BatchNorm(channels: 8), x = Tensor(normal: [lesson07Batch, 8, 14, 14], rng: &rng), dy = Tensor(normal: x.shape, rng: &rng)
+    let t = bestTime { _ = bn.forward(x, mode: .training); _ = bn.backward(dy) }
+    print("  \(bn.name) on \(x.shape) alone: \(number(t * 1e3, 3)) ms forward + backward"
+        + " (\(number(Double(4 * 9 * x.count) / t * 1e-9)) GB/s: 9 streams of the tensor, 4 forward, 5 backward)")
+}
+
 print("\n\(uptime)")

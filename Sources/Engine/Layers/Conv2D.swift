@@ -33,7 +33,11 @@ public enum Padding: Sendable, Equatable, ExpressibleByIntegerLiteral {
 /// Kernels/Convolution.swift.
 public final class Conv2D: Layer {
     public let weight: Parameter
+    /// Kept at zero and left out of `parameters` when the layer is built `usesBias: false`
+    /// (a convolution followed by batch norm: the norm subtracts any bias right away). Its gradient
+    /// is still summed by the kernel, and ignored: no optimizer sees it.
     public let bias: Parameter
+    public let usesBias: Bool
     public let stride: Int
     public let padding: Int
     private var input: Tensor?   // cached by forward for backward
@@ -43,7 +47,7 @@ public final class Conv2D: Layer {
     public var kernelSize: Int { weight.value.shape[2] }
 
     /// A convolution with the given filters (Cout, Cin, K, K) and biases (Cout).
-    public init(weight: Tensor, bias: Tensor, stride: Int = 1, padding: Int = 0) {
+    public init(weight: Tensor, bias: Tensor, stride: Int = 1, padding: Int = 0, usesBias: Bool = true) {
         guard weight.rank == 4, weight.shape[2] == weight.shape[3], bias.shape == [weight.shape[0]],
               weight.shape.allSatisfy({ $0 > 0 }) else {
             fatalError("Conv2D: weight must be (Cout, Cin, K, K) with a square K×K kernel and bias (Cout); got \(weight.shape) and \(bias.shape)")
@@ -52,7 +56,8 @@ public final class Conv2D: Layer {
             fatalError("Conv2D: stride must be at least 1 and padding at least 0; got stride \(stride), padding \(padding)")
         }
         self.weight = Parameter("weight", weight)
-        self.bias = Parameter("bias", bias)
+        self.bias = Parameter("bias", usesBias ? bias : Tensor(zeros: bias.shape))
+        self.usesBias = usesBias
         self.stride = stride
         self.padding = padding
     }
@@ -60,19 +65,19 @@ public final class Conv2D: Layer {
     /// A convolution with freshly initialized filters. fan-in is Cin·K·K, fan-out Cout·K·K.
     public convenience init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1,
                             padding: Padding = .valid, weights: Initializer = .kaimingNormal,
-                            biases: Initializer = .zeros, rng: inout RandomSource) {
+                            biases: Initializer = .zeros, usesBias: Bool = true, rng: inout RandomSource) {
         let fanIn = inputChannels * kernelSize * kernelSize, fanOut = outputChannels * kernelSize * kernelSize
         self.init(weight: weights.tensor([outputChannels, inputChannels, kernelSize, kernelSize],
                                          fanIn: fanIn, fanOut: fanOut, rng: &rng),
                   bias: biases.tensor([outputChannels], fanIn: fanIn, fanOut: fanOut, rng: &rng),
-                  stride: stride, padding: padding.amount(kernelSize: kernelSize))
+                  stride: stride, padding: padding.amount(kernelSize: kernelSize), usesBias: usesBias)
     }
 
     public var name: String {
         "conv \(kernelSize)×\(kernelSize) \(inputChannels)→\(outputChannels)"
-            + (stride == 1 ? "" : " stride \(stride)") + (padding == 0 ? "" : " pad \(padding)")
+            + (stride == 1 ? "" : " stride \(stride)") + (padding == 0 ? "" : " pad \(padding)") + (usesBias ? "" : " no bias")
     }
-    public var parameters: [Parameter] { [weight, bias] }
+    public var parameters: [Parameter] { usesBias ? [weight, bias] : [weight] }
 
     /// The kernel's view of an input of `shape`; stops with a message naming the layer and the
     /// shapes when the input does not fit.

@@ -35,7 +35,7 @@ extension Sequential {
     }
 
     /// 3274634 as "3,274,634".
-    static func grouped(_ n: Int) -> String {
+    public static func grouped(_ n: Int) -> String {
         var digits = Array(String(n))
         var i = digits.count - 3
         while i > 0 { digits.insert(",", at: i); i -= 3 }
