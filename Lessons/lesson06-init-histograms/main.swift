@@ -21,18 +21,48 @@ let scales: [(name: String, std: Float)] = [
 
 var rng = RandomSource(seed: options.seed)
 let input = Tensor(normal: [options.batchSize, width], rng: &rng)            // (16, 4096)
-var activations = scales.map { _ in input }                                 // one batch per scale
-var report = scales.map { ["weights \($0.name)", "input    mean \(input.meanAndStandardDeviation().mean.formatted(places: 4))  std \(input.meanAndStandardDeviation().std.formatted(places: 4))"] }
+let randn = (1...depth).map { _ in Tensor(normal: [width, width], rng: &rng) } // one draw per layer, shared: only the scale differs
+let topGradient = Tensor(normal: [options.batchSize, width], rng: &rng)      // stands in for ∂loss/∂(layer 6's output)
 
-for layer in 1...depth {
-    let randn = Tensor(normal: [width, width], rng: &rng)                   // one draw, shared: only the scale differs
-    for (i, scale) in scales.enumerated() {
-        let fc = Linear(weight: scale.std * randn, bias: Tensor(zeros: [width]))
-        activations[i] = ReLU().forward(fc.forward(activations[i], mode: .evaluation), mode: .evaluation)
-        let (mean, std) = activations[i].meanAndStandardDeviation()
-        let positive = activations[i].scalars.filter { $0 > 0 }            // ReLU zeroes about half: show the rest
-        report[i].append("layer \(layer)  mean \(mean.formatted(places: 4))  std \(std.formatted(places: 4))   "
-            + "\(100 * (activations[i].count - positive.count) / activations[i].count)% zero, the rest: \(histogramLine(positive))")
+// activations[s][l]: layer l+1's output under scale s; gradients[s][l]: ∂loss/∂(layer l+1's input).
+var activations = [[Tensor]](repeating: [], count: scales.count)
+var gradients = [[Tensor]](repeating: [], count: scales.count)
+for (s, scale) in scales.enumerated() {
+    let relus = randn.map { _ in ReLU() }
+    var x = input
+    for (l, weight) in randn.enumerated() {                                 // forward: x = relu(x · W)
+        let fc = Linear(weight: scale.std * weight, bias: Tensor(zeros: [width]))
+        x = relus[l].forward(fc.forward(x, mode: .evaluation), mode: .training)
+        activations[s].append(x)
+    }
+    var dx = topGradient
+    for l in (0..<depth).reversed() {                                       // backward: through ReLU, then dx = dy · Wᵀ
+        dx = matmul(relus[l].backward(dx), scale.std * randn[l], transposeB: true)
+        gradients[s].insert(dx, at: 0)
     }
 }
+
+// One block per scale; each layer's histogram shares its axis with the same layer under the other scales.
+let positives = activations.map { $0.map { $0.scalars.filter { $0 > 0 } } }   // ReLU zeroes about half: show the rest
+let (mean, std) = input.meanAndStandardDeviation()
+let report = scales.indices.map { s in
+    ["weights \(scales[s].name)", "input    mean \(mean.formatted(places: 4))  std \(std.formatted(places: 4))"]
+    + (0..<depth).map { l in
+        let (mean, std) = activations[s][l].meanAndStandardDeviation()
+        let common = positives.map { $0[l].min()! }.min()!...positives.map { $0[l].max()! }.max()!
+        return "layer \(l + 1)  mean \(mean.formatted(places: 4))  std \(std.formatted(places: 4))   "
+            + "\(100 * (activations[s][l].count - positives[s][l].count) / activations[s][l].count)% zero, the rest: "
+            + histogramLine(positives[s][l], range: common)
+    }
+    + ["gradient std at layers 1…6: " + gradients[s].map { $0.meanAndStandardDeviation().std.formatted(places: 4) }.joined(separator: "  ")]
+}
 print(report.map { $0.joined(separator: "\n") }.joined(separator: "\n\n"))
+
+// histograms.svg: a row per scale, a panel per layer, on one axis per row: shrinking and growing show at a glance.
+let rows = scales.indices.map { s in HistogramGrid.Row("\(scales[s].name): activations > 0",
+                                                       panels: (0..<depth).map { ("layer \($0 + 1)", positives[s][$0]) }) }
+    + scales.indices.map { s in HistogramGrid.Row("\(scales[s].name): gradients",
+                                                  panels: (0..<depth).map { ("layer \($0 + 1)", gradients[s][$0].scalars) }) }
+let run = RunFolder.shared(options)
+run.write("histograms.svg", HistogramGrid(title: "Activations and backward gradients per layer, three initializations", rows: rows).svg())
+run.close()

@@ -38,10 +38,11 @@ extension XMLElement {
     }
 }
 
-/// The data values of a line chart's polyline, read back through the plot's axes.
-func polylineValues(_ svg: ParsedSVG, series: String) throws -> [(x: Double, y: Double)] {
-    let polyline = try #require(svg.elements("polyline", class: "series").first { $0.value("data-series") == series },
-                                "no polyline for series '\(series)'")
+/// The data values of a line chart's polyline, read back through the plot's axes (`chart`: which
+/// of the file's charts, when several have a series of that name).
+func polylineValues(_ svg: ParsedSVG, series: String, chart: Int = 0) throws -> [(x: Double, y: Double)] {
+    let named = svg.elements("polyline", class: "series").filter { $0.value("data-series") == series }
+    let polyline = try #require(named.dropFirst(chart).first, "no polyline for series '\(series)' in chart \(chart)")
     let plot = try #require(svg.elements("g", class: "plot").first { $0.children?.contains { $0 === polyline } == true })
     let (x, y) = (plot.numbers("data-x"), plot.numbers("data-y"))   // low high firstPixel lastPixel
     func value(_ pixel: Double, _ a: [Double]) -> Double { a[0] + (pixel - a[2]) / (a[3] - a[2]) * (a[1] - a[0]) }

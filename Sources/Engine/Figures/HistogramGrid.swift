@@ -29,7 +29,7 @@ public struct HistogramGrid {
     }
 
     public func svg(panelWidth: Double = 130, panelHeight: Double = 60) -> String {
-        let labelWidth = 170.0, gap = 12.0, rowHeight = panelHeight + 44
+        let labelWidth = 20 + 6 * Double(rows.map(\.label.count).max() ?? 0), gap = 12.0, rowHeight = panelHeight + 44
         let columns = rows.map(\.panels.count).max() ?? 0
         let width = labelWidth + Double(columns) * (panelWidth + gap) + 8
         var document = SVGDocument(width: width, height: 36 + Double(rows.count) * rowHeight)
@@ -50,8 +50,8 @@ public struct HistogramGrid {
                     document.rect(x: left + Double(b) * barWidth, y: top + panelHeight - height, width: barWidth, height: height,
                                   fill: seriesColors[0], attributes: "class=\"bar\"", title: String(count))
                 }
-                document.text(tickLabel(Double(range.lowerBound)), x: left, y: top + panelHeight + 12, size: 9)
-                document.text(tickLabel(Double(range.upperBound)), x: left + panelWidth, y: top + panelHeight + 12, size: 9, anchor: .end)
+                document.text(shortNumber(range.lowerBound), x: left, y: top + panelHeight + 12, size: 9)
+                document.text(shortNumber(range.upperBound), x: left + panelWidth, y: top + panelHeight + 12, size: 9, anchor: .end)
                 document.add("</g>")
             }
         }
