@@ -38,7 +38,7 @@ struct ConvolutionLessonTests {
         #expect(cells.count == 100 && cells.reduce(0, +) == 10_000)
         let rows = try MetricsRow.read(folder.appendingPathComponent("metrics.csv").path)
         #expect(rows.count == 1 + 500 / 25 && rows.last?.testAccuracy.map { Float($0).formatted(places: 4) } == String(last.dropFirst("test accuracy ".count)))
-        #expect(try polylineValues(svg("curves.svg"), series: "training, mean of batches").count == rows.count)
+        #expect(try polylineValues(svg("curves.svg"), series: "training batches, running mean").count == rows.count)
     }
 
     /// Lesson 05 run twice, with and without dropout: `--compare` draws both on one plot.
@@ -52,7 +52,7 @@ struct ConvolutionLessonTests {
         #expect(plain.status == 0, "stderr: \(plain.standardError)")
         let comparison = try ParsedSVG(String(contentsOf: second.appendingPathComponent("comparison.svg"), encoding: .utf8))
         let lines = comparison.elements("polyline", class: "series").compactMap { $0.value("data-series") }
-        #expect(lines == ["keep 1.0: training, mean of batches", "keep 0.5: training, mean of batches"])
+        #expect(lines == ["keep 1.0: training batches, running mean", "keep 0.5: training batches, running mean"])
         let dots = comparison.elements("g", class: "dots").compactMap { $0.value("data-series") }
         #expect(dots == ["keep 1.0: test", "keep 1.0: training set, evaluation mode", "keep 0.5: test", "keep 0.5: training set, evaluation mode"])
         let bad = try runProduct("lesson05-dropout", ["--compare", "/nonexistent/run"])

@@ -40,7 +40,7 @@ struct LessonRunTests {
         }
         let curves = try svg("curves.svg")
         for (chart, column) in [\MetricsRow.meanLoss, \MetricsRow.meanAccuracy].enumerated() {   // loss left, accuracy right
-            let points = try polylineValues(curves, series: "training, mean of batches", chart: chart)
+            let points = try polylineValues(curves, series: "training batches, running mean", chart: chart)
             #expect(points.count == rows.count)
             for (point, row) in zip(points, rows) {
                 #expect(abs(point.x - Double(row.step)) < 3 && abs(point.y - row[keyPath: column]) < 0.01, "chart \(chart) at step \(row.step)")

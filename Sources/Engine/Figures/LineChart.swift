@@ -28,12 +28,27 @@ public struct LineChart {
     public var xLabel: String
     public var yLabel: String
     public var series: [Series] = []
+    /// The values the y axis covers (default: every point's). Points outside are clipped from
+    /// the picture but stay in the file.
+    public var yRange: ClosedRange<Double>?
 
-    public init(title: String, xLabel: String, yLabel: String, series: [Series] = []) {
+    public init(title: String, xLabel: String, yLabel: String, series: [Series] = [], yRange: ClosedRange<Double>? = nil) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
         self.series = series
+        self.yRange = yRange
+    }
+
+    /// A y range that leaves out the first `fraction` of the x range of the line series (where
+    /// training curves fall steeply), so the rest is drawn large; dots always count.
+    public func rangeAfterStart(_ fraction: Double = 0.1) -> ClosedRange<Double>? {
+        let xs = series.flatMap(\.points).map(\.x)
+        guard let first = xs.min(), let last = xs.max() else { return nil }
+        let from = first + fraction * (last - first)
+        let ys = series.flatMap { one in one.points.filter { one.style == .dots || $0.x >= from }.map(\.y) }
+        guard let low = ys.min(), let high = ys.max() else { return nil }
+        return low...high
     }
 
     /// The chart alone, as a standalone SVG file.
@@ -51,12 +66,15 @@ public struct LineChart {
         let points = series.flatMap(\.points)
         let xs = points.map(\.x), ys = points.map(\.y)
         let horizontal = Axis(covering: xs.min() ?? 0, xs.max() ?? 1, pixels: x + 60, x + width - 15, tickCount: 5)
-        let vertical = Axis(covering: ys.min() ?? 0, ys.max() ?? 1, pixels: y + height - 45 - legendHeight, y + 30, tickCount: 5)
+        let vertical = Axis(covering: yRange?.lowerBound ?? ys.min() ?? 0, yRange?.upperBound ?? ys.max() ?? 1, pixels: y + height - 45 - legendHeight, y + 30, tickCount: 5)
         document.drawFrame(x: horizontal, y: vertical, title: title, xLabel: xLabel, yLabel: yLabel)
 
         let axes = [horizontal, vertical].map { a in [a.low, a.high, a.start, a.end].map(dataNumber).joined(separator: " ") }
-        document.add("<g class=\"plot\" data-x=\"\(axes[0])\" data-y=\"\(axes[1])\">")
-        for (index, one) in series.enumerated() {
+        let clip = "clip-\(Int(x))-\(Int(y))"                  // unique per chart in the document
+        document.add("<clipPath id=\"\(clip)\"><rect x=\"\(svgNumber(horizontal.start - 4))\" y=\"\(svgNumber(vertical.end - 4))\" "
+            + "width=\"\(svgNumber(horizontal.end - horizontal.start + 8))\" height=\"\(svgNumber(vertical.start - vertical.end + 8))\"/></clipPath>")
+        document.add("<g class=\"plot\" clip-path=\"url(#\(clip))\" data-x=\"\(axes[0])\" data-y=\"\(axes[1])\">")
+        for one in series {
             let color = seriesColors[one.color % seriesColors.count]
             let name = "data-series=\"\(xmlEscaped(one.name))\""
             let pixels = one.points.map { (horizontal.position($0.x), vertical.position($0.y)) }
@@ -73,6 +91,10 @@ public struct LineChart {
                 }
                 document.add("</g>")
             }
+        }
+        document.add("</g>")
+        for (index, one) in series.enumerated() {
+            let color = seriesColors[one.color % seriesColors.count]
             // The legend entry, under the axis label: a short line or a dot, and the name.
             let lx = x + 60 + entryWidth * Double(index % perRow)
             let ly = vertical.start + 50 + 18 * Double(index / perRow)
@@ -83,6 +105,5 @@ public struct LineChart {
             }
             document.text(one.name, x: lx + 24, y: ly + 4, size: 11)
         }
-        document.add("</g>")
     }
 }

@@ -106,10 +106,11 @@ private func symmetricImage(width: Int, height: Int, values: [Float]) -> GrayIma
 /// evaluations are dots.
 func trainingCurves(_ logs: [(series: String, rows: [MetricsRow])]) -> String {
     var document = SVGDocument(width: 1000, height: 400)
-    let loss = LineChart(title: "Training loss", xLabel: "step", yLabel: "cross-entropy loss",
+    var loss = LineChart(title: "Training loss", xLabel: "step", yLabel: "cross-entropy loss",
                          series: logs.enumerated().map { i, log in
-        .init(label(log.series, "training, mean of batches"), points: log.rows.map { (Double($0.step), $0.meanLoss) }, color: 4 * i)
+        .init(label(log.series, "training batches, running mean"), points: log.rows.map { (Double($0.step), $0.meanLoss) }, color: 4 * i)
     })
+    loss.yRange = loss.rangeAfterStart()                 // the first steep steps run off the top
     loss.draw(into: &document, x: 0, y: 0, width: 480, height: 400)
     accuracyChart(logs, title: "Accuracy").draw(into: &document, x: 500, y: 0, width: 500, height: 400)
     return document.text
@@ -118,7 +119,7 @@ func trainingCurves(_ logs: [(series: String, rows: [MetricsRow])]) -> String {
 private func accuracyChart(_ logs: [(series: String, rows: [MetricsRow])], title: String) -> LineChart {
     var chart = LineChart(title: title, xLabel: "step", yLabel: "accuracy")
     for (i, log) in logs.enumerated() {
-        chart.series.append(.init(label(log.series, "training, mean of batches"),
+        chart.series.append(.init(label(log.series, "training batches, running mean"),
                                   points: log.rows.map { (Double($0.step), $0.meanAccuracy) }, color: 4 * i))
         let evaluations: [(String, KeyPath<MetricsRow, Double?>)] = [
             ("validation", \.validationAccuracy), ("test", \.testAccuracy), ("training set, evaluation mode", \.trainingSetAccuracy)]
@@ -127,6 +128,7 @@ private func accuracyChart(_ logs: [(series: String, rows: [MetricsRow])], title
             if !points.isEmpty { chart.series.append(.init(label(log.series, name), points: points, style: .dots, color: 4 * i + k + 1)) }
         }
     }
+    chart.yRange = chart.rangeAfterStart()                  // the first steep steps run off the bottom
     return chart
 }
 

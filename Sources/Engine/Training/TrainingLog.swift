@@ -10,8 +10,8 @@ import Foundation
 /// - `diverged at step N` with a hint, and exit code 1, if the loss stops being a finite number.
 ///
 /// It also keeps the run's record: a row of `metrics.csv` in the run folder (see `RunFolder`)
-/// at step 1 and every `metricsEvery` steps, with the batch's numbers, their mean since the
-/// previous row, and the evaluations the lesson reports through `record(validationAccuracy:)`
+/// at step 1 and every `metricsEvery` steps, with the batch's numbers, their mean over the last
+/// `logEvery` steps, and the evaluations the lesson reports through `record(validationAccuracy:)`
 /// and friends. Several logs in one process (one per network) share the folder, each under
 /// its own `series` name.
 public final class TrainingLog {
@@ -33,9 +33,10 @@ public final class TrainingLog {
     private var stepsDone = 0
     private var lastStatus = Date.distantPast
     private let statusLine = StatusLine()
-    // The steps since the last metrics row: their summed loss and accuracy, and when it was written.
-    private var window = (steps: 0, loss: 0.0, accuracy: 0.0, started: Date())
-    private var last = (loss: Float(0), accuracy: Float(0))
+    // The steps since the last metrics row, and when it was begun (for images/s).
+    private var window = (steps: 0, started: Date())
+    // The loss and accuracy of the last `logEvery` steps, oldest overwritten first (for the smoothed curve).
+    private var recent: [(loss: Float, accuracy: Float)] = []
 
     public init(_ options: LessonOptions, series: String = "", run: RunFolder? = nil) {
         totalSteps = options.steps
@@ -52,10 +53,8 @@ public final class TrainingLog {
     public func record(step: Int, loss: Float, accuracy: Float) {
         guard loss.isFinite else { diverged(step: step, loss: loss) }
         stepsDone = step
-        last = (loss, accuracy)
         window.steps += 1
-        window.loss += Double(loss)
-        window.accuracy += Double(accuracy)
+        if recent.count < logEvery { recent.append((loss, accuracy)) } else { recent[(step - 1) % logEvery] = (loss, accuracy) }
         if step == 1 || step % metricsEvery == 0 || step == totalSteps { startRow() }
         if step == 1 {
             // The sanity check of chapter 1: a model that knows nothing spreads its bets evenly
@@ -91,18 +90,21 @@ public final class TrainingLog {
         return rows.count - 1
     }
 
-    /// Writes the previous row and begins one for the current step, from the window's means.
+    /// Writes the previous row and begins one for the current step: its batch's numbers, and their
+    /// means over the last `logEvery` steps (fewer at the start).
     private func startRow() {
         writePendingRow()
         let now = Date()
-        let steps = Double(max(1, window.steps))
+        let current = recent.isEmpty ? (loss: Float(0), accuracy: Float(0)) : recent[(stepsDone - 1) % logEvery]   // this step's batch
+        let count = Double(max(1, recent.count))
         rows.append(MetricsRow(
-            series: series, step: stepsDone, loss: Double(last.loss), accuracy: Double(last.accuracy),
-            meanLoss: window.loss / steps, meanAccuracy: window.accuracy / steps, learningRate: Double(learningRate),
+            series: series, step: stepsDone, loss: Double(current.loss), accuracy: Double(current.accuracy),
+            meanLoss: recent.reduce(0) { $0 + Double($1.loss) } / count,
+            meanAccuracy: recent.reduce(0) { $0 + Double($1.accuracy) } / count, learningRate: Double(learningRate),
             imagesPerSecond: Double(window.steps * batchSize) / max(now.timeIntervalSince(window.started), 1e-9),
             wallSeconds: now.timeIntervalSince(start)))
         pendingRow = true
-        window = (0, 0, 0, now)
+        window = (0, now)
     }
 
     func writePendingRow() {
