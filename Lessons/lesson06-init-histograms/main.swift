@@ -13,10 +13,10 @@ let options = LessonOptions.parse(
 Threads.count = options.threads
 
 let width = 4_096, depth = 6
-let scales: [(name: String, std: Float)] = [
-    ("0.01 · randn", 0.01),
-    ("0.05 · randn", 0.05),
-    ("√(2 / 4096) · randn (Kaiming)", (2 / Float(width)).squareRoot()),
+let scales: [(name: String, tag: String, std: Float)] = [
+    ("0.01 · randn", "0.01", 0.01),
+    ("0.05 · randn", "0.05", 0.05),
+    ("√(2 / 4096) · randn (Kaiming)", "kaiming", (2 / Float(width)).squareRoot()),
 ]
 
 var rng = RandomSource(seed: options.seed)
@@ -65,4 +65,10 @@ let rows = scales.indices.map { s in HistogramGrid.Row("\(scales[s].name): activ
                                                   panels: (0..<depth).map { ("layer \($0 + 1)", gradients[s][$0].scalars) }) }
 let run = RunFolder.shared(options)
 run.write("histograms.svg", HistogramGrid(title: "Activations and backward gradients per layer, three initializations", rows: rows).svg())
+for s in scales.indices {                                   // --tensorboard: the same histograms, the layer as the step
+    for l in 0..<depth {
+        run.addHistogram("activations/\(scales[s].tag)", values: positives[s][l], step: l + 1)
+        run.addHistogram("gradients/\(scales[s].tag)", values: gradients[s][l].scalars, step: l + 1)
+    }
+}
 run.close()

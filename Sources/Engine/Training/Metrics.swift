@@ -3,7 +3,7 @@ import Foundation
 /// One row of a run's metrics.csv: a training log's numbers at one step.
 ///
 /// `loss` and `accuracy` are that step's batch (what the printed stream shows); `meanLoss` and
-/// `meanAccuracy` average the last `logEvery` batches (the smoothed curve); the
+/// `meanAccuracy` average the last `TrainingLog.smoothing` batches (the smoothed curve); the
 /// evaluations are there only at the steps where the lesson measured them.
 public struct MetricsRow: Sendable, Equatable {
     public var series: String

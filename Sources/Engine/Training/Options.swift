@@ -75,6 +75,8 @@ public struct LessonOptions: Sendable {
     public var runDirectory: String?
     /// false with `--no-files`: the run writes nothing at all.
     public var writesFiles: Bool
+    /// `--tensorboard`: also write TensorBoard event files into the run folder.
+    public var tensorboard = false
     private var extras: [String: String]
 
     /// The environment variable that points lessons and tests at a folder of IDX files.
@@ -143,6 +145,9 @@ public struct LessonOptions: Sendable {
             case "--no-files":
                 guard inlineValue == nil else { throw UsageError(message: "--no-files takes no value") }
                 options.writesFiles = false
+            case "--tensorboard":
+                guard inlineValue == nil else { throw UsageError(message: "--tensorboard takes no value") }
+                options.tensorboard = true
             case "--dataset":
                 let text = try value()
                 guard let dataset = DatasetName(rawValue: text) else {
@@ -207,6 +212,7 @@ public struct LessonOptions: Sendable {
             ("--threads N", "threads for the math kernels (default: all \(ProcessInfo.processInfo.activeProcessorCount) cores)"),
             ("--run-dir DIR", "write metrics.csv and the figures to DIR (default runs/\(program)/<date-time>)"),
             ("--no-files", "write no run folder at all"),
+            ("--tensorboard", "also write TensorBoard event files there (tensorboard --logdir runs)"),
         ]
         for flag in extraFlags {
             let left = flag.valueName.isEmpty ? flag.name : "\(flag.name) \(flag.valueName)"

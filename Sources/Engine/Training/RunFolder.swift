@@ -8,7 +8,8 @@ import Foundation
 /// Every `TrainingLog` of a process writes into the same folder (`RunFolder.shared`), each as its
 /// own series, so a lesson that trains several networks gets one metrics file and one curves
 /// figure with a line per network. A folder that cannot be written is a one-line warning: the
-/// run trains and prints its results all the same.
+/// run trains and prints its results all the same. With `--tensorboard` every metrics row is also
+/// a set of TensorBoard scalars (a named series in its own subfolder, so TensorBoard overlays them).
 public final class RunFolder {
     /// Where files go; nil when the run writes nothing.
     public private(set) var path: String?
@@ -16,9 +17,12 @@ public final class RunFolder {
     private var metrics: FileHandle?
     private var written: [String] = []
     private var closed = false
+    private let tensorboard: Bool
+    private var eventFiles: [String: EventFile] = [:]   // by series
 
     /// The folder for `options`: created now, so that a bad `--run-dir` is reported before training.
     public init(_ options: LessonOptions, now: Date = Date()) {
+        tensorboard = options.tensorboard
         guard options.writesFiles else { return }
         var folder = options.runDirectory ?? RunFolder.defaultPath(program: options.program, now: now)
         if options.runDirectory == nil {          // two runs started in the same second get -2, -3, …
@@ -93,6 +97,39 @@ public final class RunFolder {
         } catch {
             stopWriting("cannot write metrics.csv in the run folder \(path) (\(reason(error)))")
         }
+        let evaluations = [("validation", row.validationAccuracy), ("test", row.testAccuracy), ("training_set", row.trainingSetAccuracy)]
+        addScalars([("loss/batch", row.loss), ("loss/running_mean", row.meanLoss), ("accuracy/batch", row.accuracy),
+                    ("accuracy/running_mean", row.meanAccuracy), ("learning_rate", row.learningRate),
+                    ("images_per_second", row.imagesPerSecond)]
+                   + evaluations.compactMap { name, value in value.map { ("accuracy/\(name)", $0) } },
+                   step: row.step, series: row.series)
+    }
+
+    // MARK: TensorBoard
+
+    /// Scalars at `step` in the event file of `series` (with `--tensorboard` only).
+    public func addScalars(_ scalars: [(tag: String, value: Double)], step: Int, series: String = "") {
+        withEventFile(series) { try $0.add(scalars: scalars.map { ($0.tag, Float($0.value)) }, step: step) }
+    }
+
+    /// A histogram of `values` at `step` (e.g. a layer's activations, with the layer as the step).
+    public func addHistogram(_ tag: String, values: [Float], step: Int, series: String = "") {
+        withEventFile(series) { try $0.add(histogram: tag, values: values, step: step) }
+    }
+
+    private func withEventFile(_ series: String, _ body: (EventFile) throws -> Void) {
+        guard tensorboard, let path else { return }
+        do {
+            if eventFiles[series] == nil {
+                let folder = series.isEmpty ? path : (path as NSString).appendingPathComponent(series)
+                let file = try EventFile(folder: folder)
+                eventFiles[series] = file
+                written.append(file.path.dropFirst(path.count + 1).description)
+            }
+            try body(eventFiles[series]!)
+        } catch {
+            stopWriting("cannot write TensorBoard events in the run folder \(path) (\(reason(error)))")
+        }
     }
 
     /// Ends the run's files: writes the last metrics rows, draws `curves.svg` from every training
@@ -103,6 +140,7 @@ public final class RunFolder {
         for log in logs { log.writePendingRow() }
         if !logs.isEmpty { write("curves.svg", trainingCurves(logs.map { ($0.series, $0.rows) })) }
         try? metrics?.close()
+        for file in eventFiles.values { file.close() }
         if let path, !written.isEmpty {
             print("run folder: \(path) (\(written.joined(separator: ", ")))")
             fflush(nil)

@@ -11,7 +11,7 @@ import Foundation
 ///
 /// It also keeps the run's record: a row of `metrics.csv` in the run folder (see `RunFolder`)
 /// at step 1 and every `metricsEvery` steps, with the batch's numbers, their mean over the last
-/// `logEvery` steps, and the evaluations the lesson reports through `record(validationAccuracy:)`
+/// `smoothing` steps, and the evaluations the lesson reports through `record(validationAccuracy:)`
 /// and friends. Several logs in one process (one per network) share the folder, each under
 /// its own `series` name.
 public final class TrainingLog {
@@ -20,6 +20,9 @@ public final class TrainingLog {
     public let logEvery: Int
     /// A metrics row every `metricsEvery` steps: ten per printed line.
     public let metricsEvery: Int
+    /// The smoothed curve averages this many batches: 100, or the rows' spacing if that is longer
+    /// (never more than `logEvery`).
+    public let smoothing: Int
     /// The learning rate the metrics report; set it when a schedule changes the optimizer's.
     public var learningRate: Float
     /// The name of this training run in metrics.csv and in the curves (empty: the only one).
@@ -35,7 +38,7 @@ public final class TrainingLog {
     private let statusLine = StatusLine()
     // The steps since the last metrics row, and when it was begun (for images/s).
     private var window = (steps: 0, started: Date())
-    // The loss and accuracy of the last `logEvery` steps, oldest overwritten first (for the smoothed curve).
+    // The loss and accuracy of the last `smoothing` steps, oldest overwritten first (for the smoothed curve).
     private var recent: [(loss: Float, accuracy: Float)] = []
 
     public init(_ options: LessonOptions, series: String = "", run: RunFolder? = nil) {
@@ -43,6 +46,7 @@ public final class TrainingLog {
         batchSize = options.batchSize
         logEvery = options.logEvery
         metricsEvery = max(1, options.logEvery / 10)
+        smoothing = max(metricsEvery, min(100, options.logEvery))
         learningRate = options.learningRate
         self.series = series
         self.run = run ?? RunFolder.shared(options)
@@ -54,7 +58,7 @@ public final class TrainingLog {
         guard loss.isFinite else { diverged(step: step, loss: loss) }
         stepsDone = step
         window.steps += 1
-        if recent.count < logEvery { recent.append((loss, accuracy)) } else { recent[(step - 1) % logEvery] = (loss, accuracy) }
+        if recent.count < smoothing { recent.append((loss, accuracy)) } else { recent[(step - 1) % smoothing] = (loss, accuracy) }
         if step == 1 || step % metricsEvery == 0 || step == totalSteps { startRow() }
         if step == 1 {
             // The sanity check of chapter 1: a model that knows nothing spreads its bets evenly
@@ -91,11 +95,11 @@ public final class TrainingLog {
     }
 
     /// Writes the previous row and begins one for the current step: its batch's numbers, and their
-    /// means over the last `logEvery` steps (fewer at the start).
+    /// means over the last `smoothing` steps (fewer at the start).
     private func startRow() {
         writePendingRow()
         let now = Date()
-        let current = recent.isEmpty ? (loss: Float(0), accuracy: Float(0)) : recent[(stepsDone - 1) % logEvery]   // this step's batch
+        let current = recent.isEmpty ? (loss: Float(0), accuracy: Float(0)) : recent[(stepsDone - 1) % smoothing]   // this step's batch
         let count = Double(max(1, recent.count))
         rows.append(MetricsRow(
             series: series, step: stepsDone, loss: Double(current.loss), accuracy: Double(current.accuracy),
