@@ -4,11 +4,12 @@
 // with weights drawn as 0.01·randn, as 0.05·randn, and with Kaiming's randn·√(2 / fan-in).
 // Nothing is trained. Watch each layer's activations: with 0.01 they shrink toward zero layer by
 // layer, with 0.05 they grow layer by layer, with Kaiming they keep their size all the way down.
+// Then one gradient flows back down, and does the same in reverse.
 import Engine
 
 let options = LessonOptions.parse(
     program: "lesson06-init-histograms",
-    about: "Lesson 06: activations of a 6-layer, 4,096-unit ReLU network under three weight scales (forward only: --steps and --learning-rate are not used).",
+    about: "Lesson 06: activations and gradients of a 6-layer, 4,096-unit ReLU network under three weight scales (nothing is trained: --steps and --learning-rate are not used).",
     defaults: LessonDefaults(steps: 1, batchSize: 16, learningRate: 1, logEvery: 1))
 Threads.count = options.threads
 

@@ -55,6 +55,13 @@ struct ConvolutionLessonTests {
         #expect(lines == ["keep 1.0: training batches, running mean", "keep 0.5: training batches, running mean"])
         let dots = comparison.elements("g", class: "dots").compactMap { $0.value("data-series") }
         #expect(dots == ["keep 1.0: test", "keep 1.0: training set, evaluation mode", "keep 0.5: test", "keep 0.5: training set, evaluation mode"])
+        let finals = comparison.elements("text", class: "final").compactMap(\.stringValue)
+        #expect(finals.count == 2 && finals[0].hasPrefix("keep 1.0, at the end: training set (evaluation mode) 0.") && finals[1].hasPrefix("keep 0.5, at the end: "))
+        // The numbers in words are the ones the run printed: "keep probability 1.0: training accuracy X (…".
+        let printed = try #require(plain.standardOutput.split(separator: "\n").first { $0.hasPrefix("keep probability 1.0: training accuracy ") })
+        let printedAccuracy = try #require(Double(printed.split(separator: " ")[5]))      // 4 decimals
+        let drawn = try #require(finals[0].firstMatch(of: /training set \(evaluation mode\) ([0-9.]+)/).flatMap { Double($0.1) })
+        #expect(abs(drawn - printedAccuracy) <= 0.00005, "\(finals[0]) vs \(printed)")
         let bad = try runProduct("lesson05-dropout", ["--compare", "/nonexistent/run"])
         #expect(bad.status == 2 && bad.standardError.contains("--compare expects an existing folder; got '/nonexistent/run'"))
     }

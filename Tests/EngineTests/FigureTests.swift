@@ -160,3 +160,39 @@ func decodeGrayPNG(_ bytes: [UInt8]) throws -> GrayImage {
     let levels: [UInt8] = (0..<height).flatMap { (row: Int) -> ArraySlice<UInt8> in raw[(row * stride + 1)..<((row + 1) * stride)] }
     return GrayImage(width: width, height: height, levels: levels)
 }
+
+@Suite("Run folder")
+struct RunFolderTests {
+    /// Two networks trained in one process (as lesson 07 does): one metrics file with both series,
+    /// one curves figure with a line per network, each point a row of the file.
+    @Test func severalTrainingLogsShareOneFolder() throws {
+        let folder = try makeTemporaryFolder("series")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let options = try LessonOptions.parse(["--run-dir", folder.path, "--steps", "30", "--log-every", "10"], program: "p",
+                                              defaults: LessonDefaults(steps: 30, batchSize: 4, learningRate: 0.1, logEvery: 10))
+        let run = RunFolder(options)
+        for (name, offset) in [("plain", Float(0)), ("residual", Float(0.5))] {
+            let log = TrainingLog(options, series: name, run: run)
+            for step in 1...30 { log.record(step: step, loss: 2 / Float(step) + offset, accuracy: Float(step) / 40) }
+            log.record(validationAccuracy: 0.5 + offset / 10)
+            log.finish()
+        }
+        run.drawImages("samples.svg", title: "samples", batch: Tensor(repeating: 0.5, shape: [5, 784]))
+        run.close()
+
+        let rows = try MetricsRow.read(folder.appendingPathComponent("metrics.csv").path)
+        #expect(rows.map(\.series) == Array(repeating: "plain", count: 30) + Array(repeating: "residual", count: 30))   // a row a step
+        #expect(rows.filter { $0.validationAccuracy != nil }.map(\.step) == [30, 30])
+        #expect(rows.filter { $0.series == "plain" }.map(\.step) == Array(1...30))
+        #expect(abs(rows[29].meanLoss - (21...30).map { 2 / Double($0) }.reduce(0, +) / 10) < 1e-5)   // the last 10 batches
+        let curves = try ParsedSVG(String(contentsOf: folder.appendingPathComponent("curves.svg"), encoding: .utf8))
+        for name in ["plain", "residual"] {
+            let points = try polylineValues(curves, series: "\(name): training batches, running mean")
+            let mine = rows.filter { $0.series == name }
+            #expect(points.count == mine.count)
+            for (point, row) in zip(points, mine) { #expect(abs(point.y - row.meanLoss) < 0.01 * max(1, row.meanLoss)) }
+        }
+        let samples = try ParsedSVG(String(contentsOf: folder.appendingPathComponent("samples.svg"), encoding: .utf8))
+        #expect(samples.elements("image", class: "tile").count == 5)
+    }
+}

@@ -26,6 +26,18 @@ extension RunFolder {
             images: images, captions: captions, columns: 8, scale: 2).svg())
     }
 
+    /// `name` (e.g. "augmented.svg"): a batch of images (N, height·width), values 0 (black) … 1
+    /// (white), in a grid with optional captions.
+    public func drawImages(_ name: String, title: String, batch: Tensor, width: Int = 28, height: Int = 28,
+                           captions: [String] = [], columns: Int = 8) {
+        guard path != nil else { return }
+        let size = width * height
+        let images = (0..<(batch.count / size)).map { i in
+            GrayImage(width: width, height: height, values: Array(batch.scalars[(i * size)..<((i + 1) * size)]), range: 0...1)
+        }
+        write(name, ImageGrid(title: title, images: images, captions: captions, columns: columns, scale: 2).svg())
+    }
+
     /// `templates.svg`: each column of a linear layer's weights (in, out) as an image, the
     /// pixels that vote for that class white and those against it black.
     public func drawTemplates(_ weight: Tensor, imageWidth: Int = 28, imageHeight: Int = 28) {
@@ -87,7 +99,16 @@ extension RunFolder {
         let otherSeries = Dictionary(grouping: other, by: \.series).sorted { $0.key < $1.key }
         let mine = logs.map { ($0.series, $0.rows) }
         let all = mine + otherSeries.map { ($0.key, $0.value) }
-        write("comparison.svg", accuracyChart(all, title: "Accuracy of the two runs").svg(width: 720, height: 400))
+        // The chart, and under it each run's final evaluations in words (their dots overlap at the last step).
+        var document = SVGDocument(width: 720, height: 400 + 20 * Double(all.count) + 10)
+        accuracyChart(all, title: "Accuracy of the two runs").draw(into: &document, x: 0, y: 0, width: 720, height: 400)
+        for (i, (series, rows)) in all.enumerated() {
+            let final = [("training set (evaluation mode)", \MetricsRow.trainingSetAccuracy), ("validation", \.validationAccuracy), ("test", \.testAccuracy)]
+                .compactMap { name, value in rows.last { $0[keyPath: value] != nil }.map { "\(name) \(dataNumber($0[keyPath: value]!))" } }
+            document.text("\(series.isEmpty ? "run \(i + 1)" : series), at the end: " + final.joined(separator: ", "),
+                          x: 60, y: 410 + 20 * Double(i), size: 12, attributes: "class=\"final\"")
+        }
+        write("comparison.svg", document.text)
     }
 
     private func convolutions(in model: Sequential) -> [(layer: any Layer, weight: Tensor)] {
