@@ -178,7 +178,16 @@ struct RunFolderTests {
             log.finish()
         }
         run.drawImages("samples.svg", title: "samples", batch: Tensor(repeating: 0.5, shape: [5, 784]))
+        // One network's classification, named apart: 3 test images, one of them wrong.
+        let set = ImageSet(pixels: [UInt8](repeating: 0, count: 3 * 784), labels: [1, 2, 3], rows: 28, columns: 28)
+        run.drawClassification(Evaluation(accuracy: 2 / 3, loss: 0.5, predictions: [1, 2, 7], confidences: [0.9, 0.8, 0.7],
+                                          labels: [1, 2, 3]), on: set, prefix: "plain-")
         run.close()
+        let confusion = try ParsedSVG(String(contentsOf: folder.appendingPathComponent("plain-confusion.svg"), encoding: .utf8))
+        let counts = confusion.elements("text", class: "cell-label").compactMap { Int($0.stringValue ?? "") }
+        #expect(counts.count == 100 && counts[11] == 1 && counts[22] == 1 && counts[37] == 1 && counts.reduce(0, +) == 3)
+        let mistakes = try ParsedSVG(String(contentsOf: folder.appendingPathComponent("plain-mistakes.svg"), encoding: .utf8))
+        #expect(mistakes.elements("text", class: "caption").map(\.stringValue) == ["3 → 7, 70.0%"])
 
         let rows = try MetricsRow.read(folder.appendingPathComponent("metrics.csv").path)
         #expect(rows.map(\.series) == Array(repeating: "plain", count: 30) + Array(repeating: "residual", count: 30))   // a row a step

@@ -5,12 +5,14 @@ import Foundation
 /// evaluation or the metrics.
 extension RunFolder {
     /// `confusion.svg` (counts of true class × predicted class) and `mistakes.svg` (the most
-    /// confidently wrong images, captioned true → predicted and the confidence).
-    public func drawClassification(_ evaluation: Evaluation, on set: ImageSet, setName: String = "test", mistakes: Int = 24) {
+    /// confidently wrong images, captioned true → predicted and the confidence). A lesson that
+    /// trains several networks names them apart with `prefix` ("plain-" → plain-confusion.svg).
+    public func drawClassification(_ evaluation: Evaluation, on set: ImageSet, setName: String = "test", mistakes: Int = 24,
+                                   prefix: String = "") {
         guard path != nil else { return }
         let classes = 10, names = (0..<classes).map(String.init)
         let counts = evaluation.confusionMatrix(classes: classes)
-        write("confusion.svg", HeatMap(
+        write(prefix + "confusion.svg", HeatMap(
             title: "Confusion matrix, \(set.count.formatted()) \(setName) images (accuracy \(evaluation.accuracy.formatted(places: 4)))",
             rowTitle: "true class", columnTitle: "predicted class", rowLabels: names, columnLabels: names,
             values: counts.map { $0.map(Double.init) }).svg())
@@ -21,7 +23,7 @@ extension RunFolder {
                       levels: Array(set.pixels[(index * set.imageSize)..<((index + 1) * set.imageSize)]))
         }
         let captions = worst.map { "\(evaluation.labels[$0]) → \(evaluation.predictions[$0]), \(String(format: "%.1f", 100 * evaluation.confidences[$0]))%" }
-        write("mistakes.svg", ImageGrid(
+        write(prefix + "mistakes.svg", ImageGrid(
             title: "The \(worst.count) most confidently wrong \(setName) images (true → predicted, confidence)",
             images: images, captions: captions, columns: 8, scale: 2).svg())
     }
