@@ -35,3 +35,8 @@ log.finish()
 
 let test = evaluate(model, on: mnist.test)                // looked at once, at the end
 print("test accuracy \(test.accuracy.formatted(places: 4))")
+log.record(testAccuracy: test.accuracy)
+
+log.run.drawTemplates(model.parameters[0].value)          // the 10 columns of W as 28×28 images
+log.run.drawClassification(test, on: mnist.test)          // the confusion matrix and the worst mistakes
+log.run.close()                                           // curves.svg; prints the run folder's path

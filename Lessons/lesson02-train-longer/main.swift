@@ -30,9 +30,13 @@ for step in 1...options.steps {
     if step % options.logEvery == 0 {                     // the validation set shows the trend the noisy batches hide
         let validation = evaluate(model, on: mnist.validation)
         log.say("    after \(Float(batches.epochsSeen).formatted(places: 1)) epochs, validation accuracy \(validation.accuracy.formatted(places: 4))")
+        log.record(validationAccuracy: validation.accuracy)
     }
 }
 log.finish()
 
 let test = evaluate(model, on: mnist.test)
 print("test accuracy \(test.accuracy.formatted(places: 4))")
+log.record(testAccuracy: test.accuracy)
+log.run.drawClassification(test, on: mnist.test)          // the confusion matrix and the worst mistakes
+log.run.close()                                           // curves.svg; prints the run folder's path

@@ -48,13 +48,22 @@ for step in 1...options.steps {
         let epoch = step / stepsPerEpoch
         let test = evaluate(model, on: mnist.test, batchSize: 500)
         log.say("    epoch \(epoch), learning rate \(optimizer.learningRate), test accuracy \(test.accuracy.formatted(places: 4)), test loss \(test.loss.formatted(places: 4))")
+        log.record(testAccuracy: test.accuracy)
         optimizer.learningRate = schedule.learningRate(epoch: epoch)
+        log.learningRate = optimizer.learningRate
     } else if !simpleCNN && step % 1_000 == 0 {
         let validation = evaluate(model, on: mnist.validation, batchSize: 500)
         log.say("    epoch \(batches.epoch), validation accuracy \(validation.accuracy.formatted(places: 4))")
+        log.record(validationAccuracy: validation.accuracy)
     }
 }
 log.finish()
 
 let test = evaluate(model, on: mnist.test, batchSize: 500)  // looked at once, at the end
 print("test accuracy \(test.accuracy.formatted(places: 4))")
+log.record(testAccuracy: test.accuracy)
+
+log.run.drawClassification(test, on: mnist.test)          // the confusion matrix and the worst mistakes
+log.run.drawFirstFilters(of: model)                       // conv1's filters as small grey images
+log.run.drawFeatureMaps(of: model, image: mnist.test.batch([0]).images, label: test.labels[0])
+log.run.close()                                           // curves.svg; prints the run folder's path

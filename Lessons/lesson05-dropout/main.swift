@@ -10,11 +10,12 @@ import LearnerLayers  // --use-exercises: your own code from Exercises/
 
 let keepFlag = Flag("--keep-prob", .number(0.01...1), default: "0.5",
                     help: "probability of keeping each fc-1024 activation during training (1 turns dropout off)")
+let compareFlag = Flag("--compare", .folder, help: "the run folder of another run (e.g. --keep-prob 1): comparison.svg draws both")
 let options = LessonOptions.parse(
     program: "lesson05-dropout",
     about: "Lesson 05: lesson 04's network with dropout on the 1,024 fully connected activations.",
     defaults: LessonDefaults(steps: 1_000, batchSize: 100, learningRate: 1e-4, logEvery: 100),
-    extraFlags: [keepFlag, .useExercises])
+    extraFlags: [keepFlag, compareFlag, .useExercises])
 let keepProbability = Float(options.number("--keep-prob"))
 let yours = LearnerCode(options, pieces: LearnerCode.convolutionalPieces)  // the engine's, unless --use-exercises
 
@@ -26,7 +27,7 @@ print(model.summary(inputShape: [784]))
 checkBatchFitsInMemory(model, inputShape: [784], options: options)   // a usage error, not an aborted allocation
 
 let optimizer = Adam(learningRate: options.learningRate)
-let log = TrainingLog(options)
+let log = TrainingLog(options, series: "keep \(keepProbability)")
 
 for step in 1...options.steps {
     let (images, labels) = batches.next()
@@ -41,6 +42,7 @@ for step in 1...options.steps {
     if step % 1_000 == 0 {
         let validation = evaluate(model, on: mnist.validation, batchSize: 500)   // evaluation mode: dropout off
         log.say("    epoch \(batches.epoch), validation accuracy \(validation.accuracy.formatted(places: 4))")
+        log.record(validationAccuracy: validation.accuracy)
     }
 }
 log.finish()
@@ -51,3 +53,11 @@ let test = evaluate(model, on: mnist.test, batchSize: 500)
 print("keep probability \(keepProbability): training accuracy \(train.accuracy.formatted(places: 4)) (loss \(train.loss.formatted(places: 4))), "
     + "test loss \(test.loss.formatted(places: 4)), train–test gap \((train.accuracy - test.accuracy).formatted(places: 4))")
 print("test accuracy \(test.accuracy.formatted(places: 4))")
+log.record(trainingSetAccuracy: train.accuracy)
+log.record(testAccuracy: test.accuracy)
+
+log.run.drawClassification(test, on: mnist.test)          // the confusion matrix and the worst mistakes
+log.run.drawFirstFilters(of: model)                       // conv1's filters as small grey images
+log.run.drawFeatureMaps(of: model, image: mnist.test.batch([0]).images, label: test.labels[0])
+if let other = options.value("--compare") { log.run.drawComparison(with: other) }   // both runs' accuracy on one plot
+log.run.close()                                           // curves.svg; prints the run folder's path

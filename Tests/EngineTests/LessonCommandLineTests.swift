@@ -84,7 +84,9 @@ struct InitializationLessonTests {
     /// The chapter's claim, measured: per-layer std shrinks with 0.01·randn, grows with 0.05·randn,
     /// and stays put with Kaiming.
     @Test func activationsShrinkGrowOrHold() throws {
-        let result = try runProduct("lesson06-init-histograms", [])
+        let folder = try makeTemporaryFolder("lesson06")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try runProduct("lesson06-init-histograms", ["--run-dir", folder.path])
         #expect(result.status == 0, "stderr: \(result.standardError)")
         let blocks = result.standardOutput.components(separatedBy: "\n\n")
         try #require(blocks.count == 3)
@@ -99,5 +101,21 @@ struct InitializationLessonTests {
         #expect(zip(small, small.dropFirst()).allSatisfy { $1 < 0.6 * $0 })    // each layer at most 60% of the last
         #expect(zip(large, large.dropFirst()).allSatisfy { $1 > 1.6 * $0 })    // each layer at least 160% of the last
         #expect(kaiming.allSatisfy { abs($0 - kaiming[0]) < 0.05 * kaiming[0] })
+
+        // The figure: 6 rows (activations, then gradients, per scale) of 6 layers, one axis per row.
+        let svg = try ParsedSVG(String(contentsOf: folder.appendingPathComponent("histograms.svg"), encoding: .utf8))
+        let panels = svg.elements("g", class: "panel")
+        try #require(panels.count == 36)
+        for row in 0..<6 { #expect(Set(panels[(6 * row)..<(6 * row + 6)].map { $0.value("data-range") }).count == 1) }
+        // Each activation panel counts the positive outputs: about half of 16 × 4096.
+        let counts = panels.prefix(18).map { $0.elements(forName: "rect").compactMap { Int($0.elements(forName: "title").first?.stringValue ?? "") }.reduce(0, +) }
+        #expect(counts.allSatisfy { abs($0 - 16 * 4096 / 2) < 16 * 4096 / 20 }, "\(counts)")
+        // Backward: the gradient reaching layer 1 is tiny with 0.01, huge with 0.05, about 1 with Kaiming.
+        let gradients = blocks.map { block in
+            block.split(separator: "\n").first { $0.hasPrefix("gradient std") }.map { $0.split(separator: " ").compactMap { Double($0) } } ?? []
+        }
+        try #require(gradients.allSatisfy { $0.count == 6 })
+        #expect(gradients[0][0] < 0.05 * gradients[0][5] && gradients[1][0] > 20 * gradients[1][5])
+        #expect(gradients[2].allSatisfy { abs($0 - 1) < 0.05 })
     }
 }

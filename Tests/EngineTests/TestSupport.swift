@@ -33,10 +33,13 @@ struct ProcessResult {
 }
 
 /// Runs one of the package's executables (built next to the test bundle by `swift test`).
-func runProduct(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
+/// `currentDirectory`: where it runs (default: the test's own), e.g. an empty folder to see what it writes.
+func runProduct(_ name: String, _ arguments: [String], environment: [String: String] = [:],
+                currentDirectory: URL? = nil) throws -> ProcessResult {
     let process = Process()
     process.executableURL = try productURL(name)
     process.arguments = arguments
+    if let currentDirectory { process.currentDirectoryURL = currentDirectory }
     var env = ProcessInfo.processInfo.environment
     env.removeValue(forKey: LessonOptions.dataDirectoryVariable)
     env.merge(environment) { $1 }
@@ -75,4 +78,11 @@ private func productURL(_ name: String) throws -> URL {
         if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
     }
     throw MissingProduct(description: "executable \(name) not found; run `swift build` first")
+}
+
+/// A new empty folder under the system's temporary directory.
+func makeTemporaryFolder(_ name: String) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("dlfs-\(name)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
 }

@@ -1,3 +1,5 @@
+import Foundation  // exp
+
 /// A set of labeled grayscale images, kept as bytes (47 MB for MNIST's 60,000 training images,
 /// instead of 188 MB as Float); batches are converted to Float when they are drawn.
 public struct ImageSet: Sendable {
@@ -99,18 +101,57 @@ public struct BatchSampler {
     }
 }
 
-/// Runs `model` over `set` in evaluation mode and returns the accuracy and the mean loss.
-public func evaluate(_ model: any Layer, on set: ImageSet, batchSize: Int = 1_000) -> (accuracy: Float, loss: Float) {
+/// What a model got right and wrong on a set of images: the accuracy and mean loss, and each
+/// image's predicted class and the probability the model gave it.
+public struct Evaluation: Sendable {
+    public let accuracy: Float
+    public let loss: Float
+    /// Per image, in the set's order: the class with the largest score, and its softmax probability.
+    public let predictions: [Int]
+    public let confidences: [Float]
+    public let labels: [Int]
+
+    /// counts[true class][predicted class], over every image.
+    public func confusionMatrix(classes: Int = 10) -> [[Int]] {
+        var counts = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
+        for (label, prediction) in zip(labels, predictions) { counts[label][prediction] += 1 }
+        return counts
+    }
+
+    /// The indices of the `count` wrong predictions made with the highest confidence, most confident first.
+    public func mostConfidentMistakes(_ count: Int) -> [Int] {
+        let wrong = labels.indices.filter { labels[$0] != predictions[$0] }
+        return Array(wrong.sorted { confidences[$0] > confidences[$1] }.prefix(count))
+    }
+}
+
+/// Runs `model` over `set` in evaluation mode: the accuracy, the mean loss, and every prediction.
+public func evaluate(_ model: any Layer, on set: ImageSet, batchSize: Int = 1_000) -> Evaluation {
     var correct = 0.0, totalLoss = 0.0
+    var predictions: [Int] = [], confidences: [Float] = [], labels: [Int] = []
     var start = 0
     while start < set.count {
         let indices = Array(start..<min(start + batchSize, set.count))
-        let (images, labels) = set.batch(indices)
+        let (images, batchLabels) = set.batch(indices)
         let logits = model.forward(images, mode: .evaluation)
-        let (loss, _) = softmaxCrossEntropy(logits: logits, labels: labels)
-        correct += Double(accuracy(logits: logits, labels: labels)) * Double(indices.count)
+        let (loss, _) = softmaxCrossEntropy(logits: logits, labels: batchLabels)
+        correct += Double(accuracy(logits: logits, labels: batchLabels)) * Double(indices.count)
         totalLoss += Double(loss) * Double(indices.count)
+        predictions += logits.argmaxRows()
+        confidences += largestProbabilities(logits)
+        labels += batchLabels
         start += batchSize
     }
-    return (Float(correct / Double(set.count)), Float(totalLoss / Double(set.count)))
+    return Evaluation(accuracy: Float(correct / Double(set.count)), loss: Float(totalLoss / Double(set.count)),
+                      predictions: predictions, confidences: confidences, labels: labels)
+}
+
+/// Each row's largest softmax probability: 1 / Σⱼ exp(zⱼ − max z).   logits is (N, K)
+private func largestProbabilities(_ logits: Tensor) -> [Float] {
+    let k = logits.shape[1]
+    return (0..<logits.shape[0]).map { row in
+        let scores = logits.scalars[(row * k)..<((row + 1) * k)]
+        let largest = scores.max()!
+        return 1 / scores.reduce(0) { $0 + exp($1 - largest) }
+    }
 }

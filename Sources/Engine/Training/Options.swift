@@ -8,6 +8,8 @@ public struct Flag: Sendable {
         case choice([String])
         /// A switch that takes no value: present or absent.
         case toggle
+        /// The path of a folder that must exist.
+        case folder
     }
     public let name: String
     public let kind: Kind
@@ -27,6 +29,7 @@ public struct Flag: Sendable {
         case .number: "X"
         case .choice(let names): names.joined(separator: "|")
         case .toggle: ""
+        case .folder: "DIR"
         }
     }
 }
@@ -68,6 +71,12 @@ public struct LessonOptions: Sendable {
     public var dataset: DatasetName
     /// `--mirror URL`: download from this server instead of the built-in mirror list.
     public var mirror: String?
+    /// `--run-dir DIR`: where the run's metrics and figures go (default runs/<lesson>/<date-time>).
+    public var runDirectory: String?
+    /// false with `--no-files`: the run writes nothing at all.
+    public var writesFiles: Bool
+    /// `--tensorboard`: also write TensorBoard event files into the run folder.
+    public var tensorboard = false
     private var extras: [String: String]
 
     /// The environment variable that points lessons and tests at a folder of IDX files.
@@ -105,7 +114,8 @@ public struct LessonOptions: Sendable {
             program: program, steps: defaults.steps, batchSize: defaults.batchSize,
             learningRate: defaults.learningRate, seed: defaults.seed, logEvery: defaults.logEvery,
             dataDirectory: environment[dataDirectoryVariable].flatMap { $0.isEmpty ? nil : $0 },
-            threads: ProcessInfo.processInfo.activeProcessorCount, dataset: .mnist, mirror: nil, extras: [:])
+            threads: ProcessInfo.processInfo.activeProcessorCount, dataset: .mnist, mirror: nil,
+            runDirectory: nil, writesFiles: true, extras: [:])
         for flag in extraFlags where flag.defaultValue != nil { options.extras[flag.name] = flag.defaultValue }
 
         var rest = arguments[...]
@@ -131,6 +141,13 @@ public struct LessonOptions: Sendable {
             case "--data-dir": options.dataDirectory = try value()
             case "--threads": options.threads = try integer(name, try value(), 1...256)
             case "--mirror": options.mirror = try value()
+            case "--run-dir": options.runDirectory = try value()
+            case "--no-files":
+                guard inlineValue == nil else { throw UsageError(message: "--no-files takes no value") }
+                options.writesFiles = false
+            case "--tensorboard":
+                guard inlineValue == nil else { throw UsageError(message: "--tensorboard takes no value") }
+                options.tensorboard = true
             case "--dataset":
                 let text = try value()
                 guard let dataset = DatasetName(rawValue: text) else {
@@ -145,6 +162,13 @@ public struct LessonOptions: Sendable {
                 case .toggle:
                     guard inlineValue == nil else { throw UsageError(message: "\(name) takes no value") }
                     options.extras[name] = "true"
+                case .folder:
+                    let path = try value()
+                    var isFolder: ObjCBool = false
+                    guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
+                        throw UsageError(message: "\(name) expects an existing folder; got '\(path)'")
+                    }
+                    options.extras[name] = path
                 case .integer(let range): options.extras[name] = String(try integer(name, try value(), range))
                 case .number(let range): options.extras[name] = String(try number(name, try value(), range))
                 case .choice(let names):
@@ -196,6 +220,9 @@ public struct LessonOptions: Sendable {
             ("--dataset NAME", "mnist (default), fashion-mnist, or synthetic (built-in, no files)"),
             ("--mirror URL", "download the dataset from this server instead of the public mirrors"),
             ("--threads N", "threads for the math kernels (default: all \(ProcessInfo.processInfo.activeProcessorCount) cores)"),
+            ("--run-dir DIR", "write metrics.csv and the figures to DIR (default runs/\(program)/<date-time>)"),
+            ("--no-files", "write no run folder at all"),
+            ("--tensorboard", "also write TensorBoard event files there (tensorboard --logdir runs)"),
         ]
         for flag in extraFlags {
             let left = flag.valueName.isEmpty ? flag.name : "\(flag.name) \(flag.valueName)"

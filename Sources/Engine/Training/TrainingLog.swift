@@ -8,28 +8,58 @@ import Foundation
 ///   left) that is redrawn in place and never reaches piped output;
 /// - `trained N steps in T s (R images/s)` when training ends;
 /// - `diverged at step N` with a hint, and exit code 1, if the loss stops being a finite number.
+///
+/// It also keeps the run's record: a row of `metrics.csv` in the run folder (see `RunFolder`)
+/// at step 1 and every `metricsEvery` steps, with the batch's numbers, their mean over the last
+/// `smoothing` steps, and the evaluations the lesson reports through `record(validationAccuracy:)`
+/// and friends. Several logs in one process (one per network) share the folder, each under
+/// its own `series` name.
 public final class TrainingLog {
     public let totalSteps: Int
     public let batchSize: Int
     public let logEvery: Int
-    public let learningRate: Float
+    /// A metrics row every `metricsEvery` steps: ten per printed line.
+    public let metricsEvery: Int
+    /// The smoothed curve averages this many batches: 100, or the rows' spacing if that is longer
+    /// (never more than `logEvery`).
+    public let smoothing: Int
+    /// The learning rate the metrics report; set it when a schedule changes the optimizer's.
+    public var learningRate: Float
+    /// The name of this training run in metrics.csv and in the curves (empty: the only one).
+    public let series: String
+    public let run: RunFolder
+    /// The metrics rows so far (the last one may not be in the file yet: evaluations can still join it).
+    public private(set) var rows: [MetricsRow] = []
+    private var pendingRow = false
     private let start = Date()
     private var trainingSeconds = 0.0
     private var stepsDone = 0
     private var lastStatus = Date.distantPast
     private let statusLine = StatusLine()
+    // The steps since the last metrics row, and when it was begun (for images/s).
+    private var window = (steps: 0, started: Date())
+    // The loss and accuracy of the last `smoothing` steps, oldest overwritten first (for the smoothed curve).
+    private var recent: [(loss: Float, accuracy: Float)] = []
 
-    public init(_ options: LessonOptions) {
+    public init(_ options: LessonOptions, series: String = "", run: RunFolder? = nil) {
         totalSteps = options.steps
         batchSize = options.batchSize
         logEvery = options.logEvery
+        metricsEvery = max(1, options.logEvery / 10)
+        smoothing = max(metricsEvery, min(100, options.logEvery))
         learningRate = options.learningRate
+        self.series = series
+        self.run = run ?? RunFolder.shared(options)
+        self.run.register(self)
     }
 
     /// Call once per step with that step's loss and batch accuracy.
     public func record(step: Int, loss: Float, accuracy: Float) {
         guard loss.isFinite else { diverged(step: step, loss: loss) }
         stepsDone = step
+        window.steps += 1
+        if recent.count < smoothing { recent.append((loss, accuracy)) } else { recent[(step - 1) % smoothing] = (loss, accuracy) }
+        if step == 1 || step % metricsEvery == 0 || step == totalSteps { startRow() }
         if step == 1 {
             // The sanity check of chapter 1: a model that knows nothing spreads its bets evenly
             // over the 10 classes and scores −log(1/10) = ln 10 ≈ 2.3026.
@@ -49,6 +79,42 @@ public final class TrainingLog {
                     + "\(Int(rate)) images/s  \(duration(left)) left")
             }
         }
+    }
+
+    /// Evaluations measured at the current step (after `record(step:…)`, or after `finish()` for
+    /// the final ones): they join that step's metrics row and the curves.
+    public func record(validationAccuracy: Float) { rows[currentRow()].validationAccuracy = Double(validationAccuracy) }
+    public func record(testAccuracy: Float) { rows[currentRow()].testAccuracy = Double(testAccuracy) }
+    /// Accuracy on training images in evaluation mode (e.g. dropout off).
+    public func record(trainingSetAccuracy: Float) { rows[currentRow()].trainingSetAccuracy = Double(trainingSetAccuracy) }
+
+    /// The index of the current step's row, begun now if the step has none yet.
+    private func currentRow() -> Int {
+        if !(pendingRow && rows.last?.step == stepsDone) { startRow() }
+        return rows.count - 1
+    }
+
+    /// Writes the previous row and begins one for the current step: its batch's numbers, and their
+    /// means over the last `smoothing` steps (fewer at the start).
+    private func startRow() {
+        writePendingRow()
+        let now = Date()
+        let current = recent.isEmpty ? (loss: Float(0), accuracy: Float(0)) : recent[(stepsDone - 1) % smoothing]   // this step's batch
+        let count = Double(max(1, recent.count))
+        rows.append(MetricsRow(
+            series: series, step: stepsDone, loss: Double(current.loss), accuracy: Double(current.accuracy),
+            meanLoss: recent.reduce(0) { $0 + Double($1.loss) } / count,
+            meanAccuracy: recent.reduce(0) { $0 + Double($1.accuracy) } / count, learningRate: Double(learningRate),
+            imagesPerSecond: Double(window.steps * batchSize) / max(now.timeIntervalSince(window.started), 1e-9),
+            wallSeconds: now.timeIntervalSince(start)))
+        pendingRow = true
+        window = (0, now)
+    }
+
+    func writePendingRow() {
+        guard pendingRow, let row = rows.last else { return }
+        run.append(row)
+        pendingRow = false
     }
 
     /// Prints a permanent line (clearing the status line first, so the two never mix).
@@ -77,6 +143,7 @@ public final class TrainingLog {
             large for the model: this run used \(learningRate). Try a smaller one, e.g. --learning-rate \(suggestion).
 
             """.utf8))
+        run.close()   // the metrics up to here, and their curves
         exit(1)
     }
 }
