@@ -41,7 +41,7 @@ for net in nets {
     print(model.summary(inputShape: [784]))
     var batches = BatchSampler(data.train, batchSize: options.batchSize, seed: options.seed)   // same data order
     let optimizer = SGD(learningRate: options.learningRate, momentum: 0.9)
-    let log = TrainingLog(options)
+    let log = TrainingLog(options, series: net.name)                // one curve per network in the run folder
     for step in 1...options.steps {
         // Up linearly over the warmup, then down linearly to zero at the last step.
         optimizer.learningRate = options.learningRate * min(1, Float(step) / Float(max(warmup, 1)),
@@ -57,6 +57,8 @@ for net in nets {
     let seconds = log.finish()
     // Evaluation mode (batch norm: running averages), on fixed images, not the noisy last batch.
     let train = evaluate(model, on: fixedTraining, batchSize: 500), test = evaluate(model, on: data.test, batchSize: 500)
+    log.record(trainingSetAccuracy: train.accuracy)
+    log.record(testAccuracy: test.accuracy)
     results.append((net.name, net.depth, net.shortcuts, model.parameterCount, train, test, seconds))
 }
 
@@ -77,3 +79,4 @@ for r in results {
     print("\(r.name): depth \(r.depth), shortcuts \(r.shortcuts ? "yes" : "no"), training loss \(r.train.loss.formatted(places: 4)), "
         + "training accuracy \(r.train.accuracy.formatted(places: 4)), test accuracy \(r.test.accuracy.formatted(places: 4))")
 }
+RunFolder.shared(options).close()   // curves.svg: the three networks' training curves, one per series

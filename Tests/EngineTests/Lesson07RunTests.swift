@@ -29,12 +29,22 @@ struct Lesson07RunTests {
     }
 
     @Test func deepPlainTrainsWorseAndShortcutsFixIt() throws {
-        let arguments = ["--data-dir", TestEnvironment.mnistDirectory!, "--steps", "300", "--log-every", "100"]
+        let folder = NSTemporaryDirectory() + "lesson07-run-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let arguments = ["--data-dir", TestEnvironment.mnistDirectory!, "--steps", "300", "--log-every", "100", "--run-dir", folder]
         let run = try runProduct("lesson07-residual-blocks", arguments)
         #expect(run.status == 0, "stderr: \(run.standardError)")
-        let lines = run.standardOutput.split(separator: "\n").map(String.init)
+        var lines = run.standardOutput.split(separator: "\n").map(String.init)
         #expect(lines.filter { $0.hasPrefix("trained 300 steps in ") }.count == 3)
         #expect(lines.contains { $0.hasPrefix("network ") && $0.contains("training loss") })       // the table's header
+        // The run folder is named last; its metrics hold one series per network.
+        #expect(lines.last?.hasPrefix("run folder: \(folder) (") == true, "\(lines.last ?? "")")
+        lines.removeLast()
+        let metrics = (try? String(contentsOfFile: folder + "/metrics.csv", encoding: .utf8)) ?? ""
+        for name in ["shallow plain", "deep plain", "deep residual"] {
+            #expect(metrics.contains("\n\(name),300,"), "no step-300 row for \(name) in metrics.csv")
+        }
+        #expect(FileManager.default.fileExists(atPath: folder + "/curves.svg"))
         let results = lines.suffix(3).compactMap(Result.init)
         try #require(results.count == 3, "last lines: \(lines.suffix(3))")
         let (shallow, plain, residual) = (results[0], results[1], results[2])
