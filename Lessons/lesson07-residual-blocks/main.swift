@@ -31,8 +31,8 @@ let all: [(name: String, depth: Int, shortcuts: Bool)] = [
     ("shallow plain", shallow, false), ("deep plain", deep, false), ("deep residual", deep, true)]
 let nets = all.filter { options.value("--nets") == "all" || $0.shortcuts == (options.value("--nets") == "residual") }
 
-var results: [(name: String, depth: Int, shortcuts: Bool, parameters: Int, train: (accuracy: Float, loss: Float),
-               test: (accuracy: Float, loss: Float), seconds: Double)] = []
+var results: [(name: String, depth: Int, shortcuts: Bool, parameters: Int, train: Evaluation,
+               test: Evaluation, seconds: Double)] = []
 for net in nets {
     print("\n=== \(net.name): depth \(net.depth), shortcuts \(net.shortcuts ? "yes" : "no")")
     let shape = Models.ResNetShape(blocksPerStage: Models.ResNetShape.blocksPerStage(depth: net.depth)!,
