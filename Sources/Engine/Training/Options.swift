@@ -8,6 +8,8 @@ public struct Flag: Sendable {
         case choice([String])
         /// A switch that takes no value: present or absent.
         case toggle
+        /// A file name, e.g. `--save model.safetensors`.
+        case path
     }
     public let name: String
     public let kind: Kind
@@ -27,6 +29,7 @@ public struct Flag: Sendable {
         case .number: "X"
         case .choice(let names): names.joined(separator: "|")
         case .toggle: ""
+        case .path: "PATH"
         }
     }
 }
@@ -145,6 +148,10 @@ public struct LessonOptions: Sendable {
                 case .toggle:
                     guard inlineValue == nil else { throw UsageError(message: "\(name) takes no value") }
                     options.extras[name] = "true"
+                case .path:
+                    let text = try value()
+                    guard !text.isEmpty else { throw UsageError(message: "\(name) needs a file name; got ''") }
+                    options.extras[name] = text
                 case .integer(let range): options.extras[name] = String(try integer(name, try value(), range))
                 case .number(let range): options.extras[name] = String(try number(name, try value(), range))
                 case .choice(let names):

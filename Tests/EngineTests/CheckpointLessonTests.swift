@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+@testable import Engine
+
+/// `--save`, `--resume` and `--load` in lesson 04, each run in its own process.
+@Suite("Checkpoint flags in lesson 04")
+struct CheckpointLessonTests {
+    let folder: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("checkpoint-lesson-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
+    var environment: [String: String] { [Datasets.cacheVariable: folder.appendingPathComponent("cache").path] }
+
+    func run(_ arguments: [String]) throws -> ProcessResult {
+        try runProduct("lesson04-convolutions", arguments, environment: environment)
+    }
+
+    /// 12 steps straight, and 6 steps saved then resumed in a new process for 6 more, write the same
+    /// bytes: parameters, Adam's moments, the batch order and the dropout stream (SimpleCNN) all agree.
+    @Test(.enabled(if: TestEnvironment.hasMNIST, TestEnvironment.noMNISTReason))
+    func resumeInANewProcessIsBitIdentical() throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let common = ["--data-dir", TestEnvironment.mnistDirectory!, "--model", "simplecnn", "--batch-size", "16", "--log-every", "3"]
+        let half = folder.appendingPathComponent("half.safetensors").path
+        let resumed = folder.appendingPathComponent("resumed.safetensors").path
+        let straight = folder.appendingPathComponent("straight.safetensors").path
+        let first = try run(common + ["--steps", "6", "--save", half])
+        #expect(first.status == 0, "stderr: \(first.standardError)")
+        let second = try run(common + ["--steps", "12", "--resume", half, "--save", resumed])
+        #expect(second.status == 0, "stderr: \(second.standardError)")
+        #expect(second.standardOutput.contains("resuming \(half) at step 7 of 12"))
+        let third = try run(common + ["--steps", "12", "--save", straight])
+        #expect(third.status == 0, "stderr: \(third.standardError)")
+        func after6(_ r: ProcessResult) -> [Substring] {   // steps 9 and 12, and the test accuracy
+            r.standardOutput.split(separator: "\n").filter { ["step 9,", "step 12,", "test accuracy"].contains(where: $0.hasPrefix) }
+        }
+        #expect(after6(second).count == 3 && after6(second) == after6(third))
+        let resumedBytes = try #require(FileManager.default.contents(atPath: resumed))
+        #expect(resumedBytes == FileManager.default.contents(atPath: straight))
+        #expect(resumedBytes != FileManager.default.contents(atPath: half))
+        // The last --save is the lesson's latest model, for `swift run predict`.
+        let record = try #require(FileManager.default.contents(atPath: LessonCheckpoints.latestRecord(program: "lesson04-convolutions", environment: environment)))
+        #expect(String(decoding: record, as: UTF8.self) == URL(fileURLWithPath: straight).standardizedFileURL.path + "\n")
+        // --load starts a new run from the weights.
+        let loaded = try run(common + ["--steps", "1", "--load", resumed])
+        #expect(loaded.status == 0 && loaded.standardOutput.contains("loaded the weights of \(resumed) (lesson04-convolutions simplecnn, step 12)"))
+
+        let refusals: [([String], String)] = [
+            (["--steps", "12", "--resume", resumed], "--resume \(resumed) is already at step 12; pass --steps larger than 12 to train further"),
+            (["--steps", "20", "--resume", resumed, "--seed", "2"], "--resume \(resumed) was trained with --seed 1; this run has --seed 2: pass --seed 1 to continue it"),
+        ]
+        for (arguments, message) in refusals {
+            let result = try run(common + arguments)
+            #expect(result.status == 2 && result.standardError == "lesson04-convolutions: \(message)\n")
+        }
+        let wrongModel = try run(["--resume", resumed])
+        #expect(wrongModel.standardError == "lesson04-convolutions: --resume \(resumed) holds the simplecnn model; this run builds tutorial (pass --model simplecnn?)\n")
+    }
+
+    /// Bad flags and files: one line, before any data is loaded.
+    @Test func badFilesAndFlagsGetOneLine() throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let notSafetensors = folder.appendingPathComponent("digit.png").path
+        _ = FileManager.default.createFile(atPath: notSafetensors, contents: Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]))
+        let cases: [([String], Int32, String)] = [
+            (["--resume", "/nonexistent/run.safetensors"], 1, "--resume /nonexistent/run.safetensors does not exist"),
+            (["--load", folder.path], 1, "--load \(folder.path) is a folder, not a safetensors file"),
+            (["--load", notSafetensors], 1, "--load \(notSafetensors): not a safetensors file: the first 8 bytes give a header of 727905341920923785 bytes (the format allows at most 100000000)"),
+            (["--save", "/nonexistent/m.safetensors"], 2, "--save /nonexistent/m.safetensors: the folder /nonexistent does not exist"),
+            (["--load", notSafetensors, "--resume", notSafetensors], 2, "--resume continues a run and --load starts a new one from saved weights; give one of them"),
+        ]
+        for (arguments, status, message) in cases {
+            let result = try run(arguments)
+            #expect(result.status == status, "\(arguments)")
+            #expect(result.standardError == "lesson04-convolutions: \(message)\n")
+        }
+    }
+}
