@@ -5,11 +5,7 @@ import Testing
 /// `--save`, `--resume` and `--load` in lesson 04, each run in its own process.
 @Suite("Checkpoint flags in lesson 04")
 struct CheckpointLessonTests {
-    let folder: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("checkpoint-lesson-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }()
+    let folder = temporaryFolder("checkpoint-lesson")
     var environment: [String: String] { [Datasets.cacheVariable: folder.appendingPathComponent("cache").path] }
 
     func run(_ arguments: [String]) throws -> ProcessResult {

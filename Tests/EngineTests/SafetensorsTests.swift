@@ -45,8 +45,7 @@ struct SafetensorsTests {
     }
 
     @Test func writesAtomicallyAndReadsBack() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("safetensors-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = temporaryFolder("safetensors")
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("m.safetensors").path
         try sample.write(to: path)
