@@ -46,6 +46,7 @@ for step in firstStep...options.steps {
     optimizer.step(model.parameters)
 
     log.record(step: step, loss: loss, accuracy: accuracy(logits: logits, labels: labels))
+    checkpoints.afterStep(step, model, optimizer: optimizer, sampler: batches)   // --checkpoint-every, and Ctrl-C
     if simpleCNN && step % stepsPerEpoch == 0 {           // the write-up reports test accuracy after every epoch
         let epoch = step / stepsPerEpoch
         let test = evaluate(model, on: mnist.test, batchSize: 500)

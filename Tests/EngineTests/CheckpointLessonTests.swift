@@ -54,6 +54,45 @@ struct CheckpointLessonTests {
         #expect(wrongModel.standardError == "lesson04-convolutions: --resume \(resumed) holds the simplecnn model; this run builds tutorial (pass --model simplecnn?)\n")
     }
 
+    /// Ctrl-C finishes the step, writes the checkpoint, says how to continue and exits 130; continuing
+    /// for two more steps gives what an uninterrupted run of as many steps gives. Periodic checkpoints
+    /// (--checkpoint-every) go to the same file along the way.
+    @Test(.enabled(if: TestEnvironment.hasMNIST, TestEnvironment.noMNISTReason))
+    func ctrlCSavesACheckpointToContinueFrom() throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let common = ["--data-dir", TestEnvironment.mnistDirectory!, "--model", "simplecnn", "--batch-size", "16", "--log-every", "1"]
+        let path = folder.appendingPathComponent("run.safetensors").path
+        let process = Process()
+        process.executableURL = try productURL("lesson04-convolutions")
+        process.arguments = common + ["--steps", "100000", "--save", path, "--checkpoint-every", "2"]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("step 3, training accuracy") {   // past a periodic checkpoint
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += chunk
+        }
+        #expect(FileManager.default.fileExists(atPath: path))   // the periodic checkpoint of step 2
+        process.interrupt()
+        _ = out.fileHandleForReading.readDataToEndOfFile()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        let last = try #require(message.split(separator: "\n").last)
+        let step = try #require(Int(last.split(separator: " ")[3].dropLast()), "\(message)")
+        #expect(last == "interrupted after step \(step): saved \(path). Continue with the same command plus --resume \(path)")
+
+        let straightPath = folder.appendingPathComponent("straight.safetensors").path
+        let resumed = try run(common + ["--steps", String(step + 2), "--resume", path, "--save", path])
+        let straight = try run(common + ["--steps", String(step + 2), "--save", straightPath])
+        #expect(resumed.status == 0 && straight.status == 0, "\(resumed.standardError) \(straight.standardError)")
+        #expect(FileManager.default.contents(atPath: path) == FileManager.default.contents(atPath: straightPath))
+    }
+
     /// Bad flags and files: one line, before any data is loaded.
     @Test func badFilesAndFlagsGetOneLine() throws {
         defer { try? FileManager.default.removeItem(at: folder) }

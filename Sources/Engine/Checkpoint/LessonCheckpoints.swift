@@ -7,15 +7,20 @@ extension Flag {
         help: "continue the run saved in PATH (by --save) up to --steps, with the same numbers as if never stopped")
     public static let load = Flag("--load", .path,
         help: "start from the weights saved in PATH: a new run (step 1, a fresh optimizer)")
-    /// `--save`, `--resume` and `--load`, for a lesson's `extraFlags`.
-    public static let checkpoints = [save, resume, load]
+    public static let checkpointEvery = Flag("--checkpoint-every", .integer(1...100_000_000), default: "500",
+        help: "with --save, also write it every N steps during training (500 steps of lesson 04: a few minutes)")
+    /// `--save`, `--resume`, `--load` and `--checkpoint-every`, for a lesson's `extraFlags`.
+    public static let checkpoints = [save, resume, load, checkpointEvery]
 }
 
 /// A lesson's `--save`, `--resume` and `--load`:
 ///
 ///     let checkpoints = LessonCheckpoints(options, model: "tutorial")
 ///     let firstStep = checkpoints.start(model, optimizer: optimizer, sampler: &batches)
-///     for step in firstStep...options.steps { … }
+///     for step in firstStep...options.steps {
+///         …
+///         checkpoints.afterStep(step, model, optimizer: optimizer, sampler: batches)   // periodic, and Ctrl-C
+///     }
 ///     checkpoints.finish(model, optimizer: optimizer, sampler: batches, step: options.steps, testAccuracy: test.accuracy)
 ///
 /// A problem with a file is one line on standard error and exit code 1; flags that contradict
@@ -26,6 +31,7 @@ public struct LessonCheckpoints {
     public let modelName: String
     /// The file of `--load` or `--resume`, read (and checked) as soon as the flags are.
     private var loaded: SafetensorsFile?
+    private let interrupt = InterruptFlag()
 
     public init(_ options: LessonOptions, model modelName: String) {
         self.options = options
@@ -77,10 +83,34 @@ public struct LessonCheckpoints {
         return step + 1
     }
 
+    /// Call after every training step. With --save, writes the checkpoint every --checkpoint-every
+    /// steps. After Ctrl-C (caught from the first `afterStep` on; a second Ctrl-C stops at once), writes
+    /// it to the --save path, or to <program>-interrupted.safetensors here without one, says how to
+    /// continue, and exits with code 130.
+    public func afterStep(_ step: Int, _ model: Sequential, optimizer: Adam, sampler: BatchSampler) {
+        interrupt.install()
+        let savePath = options.value(Flag.save.name)
+        if interrupt.isSet {
+            let path = savePath ?? "\(options.program)-interrupted.safetensors"
+            write(model, optimizer: optimizer, sampler: sampler, step: step, testAccuracy: nil, to: path)
+            FileHandle.standardError.write(Data(("\ninterrupted after step \(step): saved \(path). Continue with the same command plus "
+                + "--resume \(path)\n").utf8))
+            exit(130)
+        }
+        if let savePath, step % options.integer(Flag.checkpointEvery.name) == 0, step < options.steps {
+            write(model, optimizer: optimizer, sampler: sampler, step: step, testAccuracy: nil, to: savePath)
+        }
+    }
+
     /// Writes `--save` (when given): the model, the optimizer's and the batch order's state, and
     /// the metadata. Also records the file as the lesson's latest saved model, for `swift run predict`.
     public func finish(_ model: Sequential, optimizer: Adam, sampler: BatchSampler, step: Int, testAccuracy: Float?) {
         guard let path = options.value(Flag.save.name) else { return }
+        write(model, optimizer: optimizer, sampler: sampler, step: step, testAccuracy: testAccuracy, to: path)
+        print("saved \(path) (step \(step)); continue with --resume \(path) --steps N, or try it: swift run predict IMAGE --model \(path)")
+    }
+
+    private func write(_ model: Sequential, optimizer: Adam, sampler: BatchSampler, step: Int, testAccuracy: Float?, to path: String) {
         var metadata = ["program": options.program, "model": modelName, "seed": String(options.seed),
                         "dataset": options.dataset.rawValue, "batch_size": String(options.batchSize)]
         metadata["test_accuracy"] = testAccuracy.map { $0.formatted(places: 4) }
@@ -88,7 +118,6 @@ public struct LessonCheckpoints {
         do { try file.write(to: path) } catch { fail("--save: \(error)", status: 1) }
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         Self.recordLatest(absolute, program: options.program)
-        print("saved \(path) (step \(step)); continue with --resume \(path) --steps N, or try it: swift run predict IMAGE --model \(path)")
     }
 
     /// The file naming the latest model a lesson saved: latest-model-<program>.txt in the data cache
@@ -123,5 +152,36 @@ public struct LessonCheckpoints {
     private func fail(_ message: String, status: Int32) -> Never {
         FileHandle.standardError.write(Data("\(options.program): \(message)\n".utf8))
         exit(status)
+    }
+}
+
+/// Set by Ctrl-C (SIGINT) once installed; the training loop looks at it after every step.
+final class InterruptFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var interrupted = false, installed = false
+    private var source: DispatchSourceSignal?
+
+    var isSet: Bool { lock.withLock { interrupted } }
+
+    func install() {
+        let first = lock.withLock { () -> Bool in
+            defer { installed = true }
+            return !installed
+        }
+        guard first else { return }
+        signal(SIGINT, SIG_IGN)   // delivered to the dispatch source instead
+        let signalSource = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        signalSource.setEventHandler { self.interruptReceived() }
+        signalSource.resume()
+        lock.withLock { source = signalSource }
+    }
+
+    private func interruptReceived() {
+        let second = lock.withLock { () -> Bool in
+            defer { interrupted = true }
+            return interrupted
+        }
+        if second { exit(130) }   // a second Ctrl-C: stop now
+        FileHandle.standardError.write(Data("\nCtrl-C: finishing this step, then saving a checkpoint (Ctrl-C again to stop at once)\n".utf8))
     }
 }
