@@ -16,6 +16,7 @@ public final class TrainingLog {
     private let start = Date()
     private var trainingSeconds = 0.0
     private var stepsDone = 0
+    private var firstStep: Int?   // above 1 when the run resumed from a checkpoint
     private var lastStatus = Date.distantPast
     private let statusLine = StatusLine()
 
@@ -30,6 +31,7 @@ public final class TrainingLog {
     public func record(step: Int, loss: Float, accuracy: Float) {
         guard loss.isFinite else { diverged(step: step, loss: loss) }
         stepsDone = step
+        if firstStep == nil { firstStep = step }
         if step == 1 {
             // The sanity check of chapter 1: a model that knows nothing spreads its bets evenly
             // over the 10 classes and scores −log(1/10) = ln 10 ≈ 2.3026.
@@ -43,8 +45,9 @@ public final class TrainingLog {
             if now.timeIntervalSince(lastStatus) >= 0.1 || step == totalSteps {
                 lastStatus = now
                 let elapsed = now.timeIntervalSince(start)
-                let rate = Double(step * batchSize) / max(elapsed, 1e-9)
-                let left = elapsed / Double(step) * Double(totalSteps - step)
+                let trained = step - (firstStep ?? 1) + 1
+                let rate = Double(trained * batchSize) / max(elapsed, 1e-9)
+                let left = elapsed / Double(trained) * Double(totalSteps - step)
                 statusLine.show("step \(step)/\(totalSteps)  loss \(String(format: "%.4f", loss))  "
                     + "\(Int(rate)) images/s  \(duration(left)) left")
             }
@@ -63,8 +66,9 @@ public final class TrainingLog {
     public func finish() -> Double {
         trainingSeconds = Date().timeIntervalSince(start)
         statusLine.clear()
-        let rate = Double(stepsDone * batchSize) / max(trainingSeconds, 1e-9)
-        say("trained \(stepsDone) steps in \(String(format: "%.2f", trainingSeconds)) s (\(Int(rate.rounded())) images/s)")
+        let trained = stepsDone - (firstStep ?? 1) + 1
+        let rate = Double(trained * batchSize) / max(trainingSeconds, 1e-9)
+        say("trained \(trained) steps in \(String(format: "%.2f", trainingSeconds)) s (\(Int(rate.rounded())) images/s)")
         return trainingSeconds
     }
 
