@@ -67,6 +67,7 @@ let package = Package(
     products: lessons.map { .executable(name: $0, targets: [$0]) } + [
         .library(name: "Engine", targets: ["Engine"]),
         .executable(name: "benchmark", targets: ["benchmark"]),
+        .executable(name: "predict", targets: ["predict"]),
     ] + exerciseProducts,
     targets: [
         // The small core engine: tensors, layers, losses, optimizers, data, and the fast kernels.
@@ -75,6 +76,8 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine"], path: "Tests/EngineTests"),
         // Speed: `swift run -c release benchmark`.
         .executableTarget(name: "benchmark", dependencies: ["Engine"], path: "Sources/benchmark"),
+        // `swift run predict IMAGE`: a saved lesson-04 network on a picture of your own digit.
+        .executableTarget(name: "predict", dependencies: ["Engine"], path: "Sources/predict"),
     ] + exerciseTargets + lessons.map {
         .executableTarget(name: $0, dependencies: lessonDependencies($0), path: "Lessons/\($0)")
     }

@@ -13,12 +13,13 @@ let about = "Lesson 04: the 2017 tutorial's convolutional network (or --model si
 let modelFlag = Flag("--model", .choice(["tutorial", "simplecnn"]), default: "tutorial",
                      help: "tutorial: the 2017 CNN; simplecnn: the SimpleCNN, 10 epochs of batch 64, Adam 1e-3 halved after epoch 5")
 var options = LessonOptions.parse(program: program, about: about,
-    defaults: LessonDefaults(steps: 1_000, batchSize: 100, learningRate: 1e-4, logEvery: 100), extraFlags: [modelFlag, .useExercises])
+    defaults: LessonDefaults(steps: 1_000, batchSize: 100, learningRate: 1e-4, logEvery: 100), extraFlags: [modelFlag, .useExercises] + Flag.checkpoints)
 let simpleCNN = options.value("--model") == "simplecnn"
 if simpleCNN {   // 10 epochs of 55,000 / 64 = 859 batches
     options = LessonOptions.parse(program: program, about: about,
-        defaults: LessonDefaults(steps: 8_590, batchSize: 64, learningRate: 1e-3, logEvery: 859), extraFlags: [modelFlag, .useExercises])
+        defaults: LessonDefaults(steps: 8_590, batchSize: 64, learningRate: 1e-3, logEvery: 859), extraFlags: [modelFlag, .useExercises] + Flag.checkpoints)
 }
+let checkpoints = LessonCheckpoints(options, model: options.value("--model")!)   // --save, --resume, --load
 let yours = LearnerCode(options, pieces: LearnerCode.convolutionalPieces)  // the engine's, unless --use-exercises
 
 let mnist = loadLessonData(options)
@@ -33,8 +34,9 @@ let optimizer = Adam(learningRate: options.learningRate)
 let schedule = StepSchedule(initial: options.learningRate, every: 5, factor: 0.5)   // SimpleCNN only
 let stepsPerEpoch = mnist.train.count / options.batchSize
 let log = TrainingLog(options)
+let firstStep = checkpoints.start(model, optimizer: optimizer, sampler: &batches)   // 1 unless --resume
 
-for step in 1...options.steps {
+for step in firstStep...options.steps {
     let (images, labels) = batches.next()                 // (B, 784); the model views them as (B, 1, 28, 28)
     let logits = model.forward(images, mode: .training)   // (B, 10)
     let (loss, dLogits) = yours.softmaxCrossEntropy(logits: logits, labels: labels)
@@ -44,6 +46,7 @@ for step in 1...options.steps {
     optimizer.step(model.parameters)
 
     log.record(step: step, loss: loss, accuracy: accuracy(logits: logits, labels: labels))
+    checkpoints.afterStep(step, model, optimizer: optimizer, sampler: batches)   // --checkpoint-every, and Ctrl-C
     if simpleCNN && step % stepsPerEpoch == 0 {           // the write-up reports test accuracy after every epoch
         let epoch = step / stepsPerEpoch
         let test = evaluate(model, on: mnist.test, batchSize: 500)
@@ -62,6 +65,7 @@ log.finish()
 let test = evaluate(model, on: mnist.test, batchSize: 500)  // looked at once, at the end
 print("test accuracy \(test.accuracy.formatted(places: 4))")
 log.record(testAccuracy: test.accuracy)
+checkpoints.finish(model, optimizer: optimizer, sampler: batches, step: options.steps, testAccuracy: test.accuracy)
 
 log.run.drawClassification(test, on: mnist.test)          // the confusion matrix and the worst mistakes
 log.run.drawFirstFilters(of: model)                       // conv1's filters as small grey images

@@ -34,6 +34,26 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
         return result
     }
 
+    /// The generator's whole state as text ("xoshiro256** s0 s1 s2 s3 [spare]", in hex), which a
+    /// checkpoint stores so that a resumed run draws the same numbers an uninterrupted one would.
+    public var savedState: String {
+        let words = [state.0, state.1, state.2, state.3].map { String($0, radix: 16) }
+        return (["xoshiro256**"] + words + (spareNormal.map { [String($0.bitPattern, radix: 16)] } ?? [])).joined(separator: " ")
+    }
+
+    /// A generator continuing from `savedState`; nil if the text is not one.
+    public init?(savedState text: String) {
+        let parts = text.split(separator: " ")
+        guard parts.first == "xoshiro256**", parts.count == 5 || parts.count == 6 else { return nil }
+        let words = parts.dropFirst().prefix(4).compactMap { UInt64($0, radix: 16) }
+        guard words.count == 4, words != [0, 0, 0, 0] else { return nil }
+        state = (words[0], words[1], words[2], words[3])
+        if parts.count == 6 {
+            guard let bits = UInt32(parts[5], radix: 16) else { return nil }
+            spareNormal = Float(bitPattern: bits)
+        }
+    }
+
     private func rotateLeft(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
     /// A uniform draw from [0, 1), with 24 random bits (every Float in the grid is equally likely).

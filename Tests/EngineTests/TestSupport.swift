@@ -64,7 +64,7 @@ struct MissingProduct: Error, CustomStringConvertible {
     let description: String
 }
 
-private func productURL(_ name: String) throws -> URL {
+func productURL(_ name: String) throws -> URL {
     // On Linux the tests run inside .build/<triple>/debug/…xctest, next to the executables;
     // on macOS the bundle is two levels deeper. Walk up from the test binary, then try .build/debug.
     var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()

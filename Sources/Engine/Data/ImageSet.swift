@@ -70,6 +70,9 @@ private func convert(_ source: UnsafePointer<UInt8>, to destination: UnsafeMutab
 public struct BatchSampler {
     public let set: ImageSet
     public let batchSize: Int
+    public let seed: UInt64
+    /// Batches handed out (or skipped) so far.
+    public private(set) var batchesDrawn = 0
     private var order: [Int]
     private var position = 0
     private var rng: RandomSource
@@ -84,6 +87,7 @@ public struct BatchSampler {
         }
         self.set = set
         self.batchSize = batchSize
+        self.seed = seed
         self.rng = RandomSource(seed: seed)
         self.order = Array(0..<set.count)
         rng.shuffle(&order)
@@ -91,13 +95,24 @@ public struct BatchSampler {
 
     /// The next batch of `batchSize` images, (batchSize, rows·columns), and their labels.
     public mutating func next() -> (images: Tensor, labels: [Int]) {
+        set.batch(Array(advance()))
+    }
+
+    /// Moves past `count` batches without building them: a resumed run skips the batches it already
+    /// trained on, so it continues with exactly the images an uninterrupted run would see next.
+    public mutating func skip(_ count: Int) {
+        for _ in 0..<count { _ = advance() }
+    }
+
+    /// The indices of the next batch.
+    private mutating func advance() -> ArraySlice<Int> {
         if position + batchSize > order.count {   // start a new epoch (the last partial batch is dropped)
             rng.shuffle(&order)
             position = 0
             epoch += 1
         }
-        defer { position += batchSize }
-        return set.batch(Array(order[position..<(position + batchSize)]))
+        defer { position += batchSize; batchesDrawn += 1 }
+        return order[position..<(position + batchSize)]
     }
 }
 

@@ -11,7 +11,7 @@
 public final class Dropout: Layer {
     /// p: the probability that a value is kept. 1 turns dropout off.
     public let keepProbability: Float
-    private var rng: RandomSource
+    var rng: RandomSource   // internal: checkpoints save and restore it
     private var mask: Tensor?
 
     /// `seed` gives the layer its own random stream (the lessons derive it from --seed).

@@ -53,8 +53,8 @@ public final class Adam: Optimizer {
     public var learningRate: Float
     public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
     /// The number of steps taken so far (t in the formulas).
-    public private(set) var stepCount = 0
-    private var moments: [ObjectIdentifier: (m: [Float], v: [Float])] = [:]
+    public internal(set) var stepCount = 0
+    var moments: [ObjectIdentifier: (m: [Float], v: [Float])] = [:]   // internal: checkpoints save and restore them
 
     public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
                 epsilon: Float = 1e-8, weightDecay: Float = 0) {

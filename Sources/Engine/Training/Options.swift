@@ -10,6 +10,8 @@ public struct Flag: Sendable {
         case toggle
         /// The path of a folder that must exist.
         case folder
+        /// A file name, e.g. `--save model.safetensors`.
+        case path
     }
     public let name: String
     public let kind: Kind
@@ -30,6 +32,7 @@ public struct Flag: Sendable {
         case .choice(let names): names.joined(separator: "|")
         case .toggle: ""
         case .folder: "DIR"
+        case .path: "PATH"
         }
     }
 }
@@ -169,6 +172,10 @@ public struct LessonOptions: Sendable {
                         throw UsageError(message: "\(name) expects an existing folder; got '\(path)'")
                     }
                     options.extras[name] = path
+                case .path:
+                    let text = try value()
+                    guard !text.isEmpty else { throw UsageError(message: "\(name) needs a file name; got ''") }
+                    options.extras[name] = text
                 case .integer(let range): options.extras[name] = String(try integer(name, try value(), range))
                 case .number(let range): options.extras[name] = String(try number(name, try value(), range))
                 case .choice(let names):

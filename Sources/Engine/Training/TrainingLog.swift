@@ -34,6 +34,7 @@ public final class TrainingLog {
     private let start = Date()
     private var trainingSeconds = 0.0
     private var stepsDone = 0
+    private var firstStep: Int?   // above 1 when the run resumed from a checkpoint
     private var lastStatus = Date.distantPast
     private let statusLine = StatusLine()
     // The steps since the last metrics row, and when it was begun (for images/s).
@@ -57,6 +58,7 @@ public final class TrainingLog {
     public func record(step: Int, loss: Float, accuracy: Float) {
         guard loss.isFinite else { diverged(step: step, loss: loss) }
         stepsDone = step
+        if firstStep == nil { firstStep = step }
         window.steps += 1
         if recent.count < smoothing { recent.append((loss, accuracy)) } else { recent[(step - 1) % smoothing] = (loss, accuracy) }
         if step == 1 || step % metricsEvery == 0 || step == totalSteps { startRow() }
@@ -73,8 +75,9 @@ public final class TrainingLog {
             if now.timeIntervalSince(lastStatus) >= 0.1 || step == totalSteps {
                 lastStatus = now
                 let elapsed = now.timeIntervalSince(start)
-                let rate = Double(step * batchSize) / max(elapsed, 1e-9)
-                let left = elapsed / Double(step) * Double(totalSteps - step)
+                let trained = step - (firstStep ?? 1) + 1
+                let rate = Double(trained * batchSize) / max(elapsed, 1e-9)
+                let left = elapsed / Double(trained) * Double(totalSteps - step)
                 statusLine.show("step \(step)/\(totalSteps)  loss \(String(format: "%.4f", loss))  "
                     + "\(Int(rate)) images/s  \(duration(left)) left")
             }
@@ -129,8 +132,9 @@ public final class TrainingLog {
     public func finish() -> Double {
         trainingSeconds = Date().timeIntervalSince(start)
         statusLine.clear()
-        let rate = Double(stepsDone * batchSize) / max(trainingSeconds, 1e-9)
-        say("trained \(stepsDone) steps in \(String(format: "%.2f", trainingSeconds)) s (\(Int(rate.rounded())) images/s)")
+        let trained = stepsDone - (firstStep ?? 1) + 1
+        let rate = Double(trained * batchSize) / max(trainingSeconds, 1e-9)
+        say("trained \(trained) steps in \(String(format: "%.2f", trainingSeconds)) s (\(Int(rate.rounded())) images/s)")
         return trainingSeconds
     }
 
