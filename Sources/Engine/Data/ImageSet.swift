@@ -47,7 +47,7 @@ public struct ImageSet: Sendable {
 }
 
 /// Bytes 0…255 to floats 0…1, sixteen at a time (this runs for every pixel of every batch).
-private func convert(_ source: UnsafePointer<UInt8>, to destination: UnsafeMutablePointer<Float>, count: Int) {
+func convert(_ source: UnsafePointer<UInt8>, to destination: UnsafeMutablePointer<Float>, count: Int) {
     let scale = SIMD16<Float>(repeating: 1 / 255)
     var i = 0
     while i + 16 <= count {
@@ -89,13 +89,18 @@ public struct BatchSampler {
 
     /// The next batch of `batchSize` images, (batchSize, rows·columns), and their labels.
     public mutating func next() -> (images: Tensor, labels: [Int]) {
+        set.batch(nextIndices())
+    }
+
+    /// The indices of the next batch's images (what `next` converts; `AugmentedBatches` augments them).
+    public mutating func nextIndices() -> [Int] {
         if position + batchSize > order.count {   // start a new epoch (the last partial batch is dropped)
             rng.shuffle(&order)
             position = 0
             epoch += 1
         }
         defer { position += batchSize }
-        return set.batch(Array(order[position..<(position + batchSize)]))
+        return Array(order[position..<(position + batchSize)])
     }
 }
 
