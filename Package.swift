@@ -32,6 +32,7 @@ let lessons = [
     "lesson04-convolutions",
     "lesson05-dropout",
     "lesson06-init-histograms",
+    "lesson08-augmentation",
 ]
 
 // MARK: Exercises: the learner's stubs, the reference answers, the grading, `swift run progress`.
