@@ -1,6 +1,7 @@
 // Speed of the engine at the shapes the lessons use: GEMM GFLOP/s (next to numpy's, when python3
 // with numpy is installed, measured in the same run so the ratio holds on a busy machine),
-// convolution forward and backward times, and training images/s for lesson 04's two networks.
+// convolution forward and backward times, training images/s for lesson 04's two networks, and
+// lesson 08's augmentation: images/s and its cost next to a SimpleCNN training step.
 //
 // Run: swift run -c release benchmark [--threads N] [--quick]
 import Engine
@@ -206,4 +207,28 @@ let cnnRate = trainingRate(Models.tutorialCNN(seed: 1), batchSize: 100, learning
 print("  2017 CNN (lesson 04), batch 100:   \(Int(cnnRate)) images/s   (PyTorch on 2 cores: 780; TensorFlow: 505)")
 let simpleRate = trainingRate(Models.simpleCNN(seed: 1), batchSize: 64, learningRate: 1e-3)
 print("  SimpleCNN, batch 64:               \(Int(simpleRate)) images/s   (PyTorch on 2 cores: 1,850)")
+
+// MARK: - Augmentation (lesson 08)
+
+print("\nAugmentation (lesson 08), one thread, batches of 64 random 28×28 images")
+var augmentationRNG = RandomSource(seed: 4)
+let augmentationSet = ImageSet(pixels: (0..<(1_000 * 784)).map { _ in UInt8(augmentationRNG.integer(below: 256)) },
+                               labels: [UInt8](repeating: 0, count: 1_000), rows: 28, columns: 28)
+let simpleStep = 64 / simpleRate   // seconds per SimpleCNN training step of 64 (measured above)
+print(pad("  transforms", 40) + pad("images/s", 12) + "cost per batch, as a share of a SimpleCNN step (\(number(simpleStep * 1e3)) ms)")
+let augmentationCases: [(String, [Transform])] = Transform.allCases.map { ($0.rawValue, [$0]) } + [
+    ("shift,rotate,erase (lesson default)", [.shift, .rotate, .erase]),
+    ("every transform", Transform.allCases),
+]
+var batchStep = 0
+for (what, transforms) in augmentationCases {
+    let augmentation = Augmentation(transforms)
+    let seconds = bestTime {
+        batchStep += 1
+        let indices = (0..<64).map { ($0 * 37 + batchStep * 64) % augmentationSet.count }
+        _ = augmentation.batch(from: augmentationSet, indices: indices, seed: 1, step: batchStep)
+    }
+    print(pad("  " + what, 40) + pad("\(Int(64 / seconds))", 12) + "\(number(100 * seconds / simpleStep)) %")
+}
+
 print("\n\(uptime)")

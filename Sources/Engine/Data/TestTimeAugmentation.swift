@@ -20,8 +20,13 @@ public struct FixedTransform: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        let shift = dx == 0 && dy == 0 ? "as is" : "shift (\(dx), \(dy))"
-        return flip ? "mirrored, \(shift)" : shift
+        let shift = "shift (\(dx), \(dy))"
+        switch (flip, dx == 0 && dy == 0) {
+        case (false, true): return "as is"
+        case (false, false): return shift
+        case (true, true): return "mirrored"
+        case (true, false): return "mirrored, \(shift)"
+        }
     }
 
     /// The first `count` of: the image itself, then the four one-pixel shifts, then the four

@@ -1,12 +1,13 @@
 /// Images drawn with characters, for looking at them in a terminal: `perLine` images side by side,
 /// one character per pixel across and one per two pixels down (a character is about twice as
-/// tall as it is wide, so the digits keep their shape). Ink is dark: " ░▒▓█" from 0 to 1.
+/// tall as it is wide, so the digits keep their shape). Shades " ░▒▓█" from 0 (background) to 1 (ink).
 public func textImages(_ images: [GrayscaleImage], perLine: Int, gap: Int = 2) -> String {
     guard let first = images.first else { return "" }
     let shades = Array(" ░▒▓█")
     var lines: [String] = []
     for start in stride(from: 0, to: images.count, by: max(1, perLine)) {
         let group = images[start..<min(start + max(1, perLine), images.count)]
+        var block: [String] = []
         for row in stride(from: 0, to: first.rows, by: 2) {
             let parts = group.map { image in
                 String((0..<image.columns).map { column in
@@ -15,9 +16,10 @@ public func textImages(_ images: [GrayscaleImage], perLine: Int, gap: Int = 2) -
                 })
             }
             let line = parts.joined(separator: String(repeating: " ", count: gap))
-            lines.append(String(line.reversed().drop { $0 == " " }.reversed()))
+            block.append(String(line.reversed().drop { $0 == " " }.reversed()))
         }
-        lines.append("")
+        // Blank lines above and below the ink of the whole line of images say nothing: leave them out.
+        lines += block.drop { $0.isEmpty }.reversed().drop { $0.isEmpty }.reversed() + [""]
     }
     return lines.dropLast().joined(separator: "\n")
 }
