@@ -13,8 +13,9 @@ import Foundation  // Date
 let flags = [
     Flag("--train-size", .integer(100...55_000), default: "2000", help: "train on the first N training images"),
     Flag("--augment", .list(Transform.allCases.map(\.rawValue) + ["none"]), default: "shift,rotate,erase",
-         help: "the random transforms of the augmented run (flip: --dataset fashion-mnist only)"),
-    Flag("--tta", .integer(1...9), default: "5", help: "test-time augmentation: average over the image and N − 1 one-pixel shifts"),
+         help: "the augmented run's random transforms, comma-separated, from shift, rotate, elastic, flip, jitter, erase "
+            + "(flip: --dataset fashion-mnist only)"),
+    Flag("--tta", .integer(1...9), default: "5", help: "test-time augmentation: average the softmax over N fixed views (the image, one-pixel shifts; with flip, the mirror image)"),
 ]
 let options = LessonOptions.parse(program: "lesson08-augmentation",
     about: "Lesson 08: the SimpleCNN on a small training set, without and with augmentation, then test-time augmentation.",

@@ -28,7 +28,7 @@ public struct Flag: Sendable {
         case .integer: "N"
         case .number: "X"
         case .choice(let names): names.joined(separator: "|")
-        case .list(let names): names.joined(separator: ",")
+        case .list: "LIST"
         case .toggle: ""
         }
     }
