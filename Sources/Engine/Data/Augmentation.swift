@@ -291,7 +291,7 @@ public final class AugmentedBatches {
         self.augmentation = augmentation
         self.seed = seed
         self.workers = workers
-        self.pending = PendingBatch(epoch: 0)
+        self.pending = PendingBatch(epoch: 0)   // a placeholder until `self` exists: replaced by batch 1 at once
         pending = prepareNext()
     }
 
