@@ -12,9 +12,9 @@ import Foundation  // Date
 
 let flags = [
     Flag("--train-size", .integer(100...55_000), default: "2000", help: "train on the first N training images"),
-    Flag("--augment", .list(Transform.allCases.map(\.rawValue) + ["none"]), default: "shift,rotate,erase",
+    Flag("--augment", .list(Transform.allCases.map(\.rawValue) + ["none"]),
          help: "the augmented run's random transforms, comma-separated, from shift, rotate, elastic, flip, jitter, erase "
-            + "(flip: --dataset fashion-mnist only)"),
+            + "(default shift,rotate,erase; with --dataset fashion-mnist, where flips keep the label, shift,rotate,flip,erase)"),
     Flag("--tta", .integer(1...9), default: "5", help: "test-time augmentation: average the softmax over N fixed views (the image, one-pixel shifts; with flip, the mirror image)"),
 ]
 let options = LessonOptions.parse(program: "lesson08-augmentation",
@@ -24,7 +24,9 @@ let augmentation = options.validated { () throws(UsageError) in
     guard options.batchSize <= options.integer("--train-size") else {
         throw UsageError(message: "--batch-size \(options.batchSize) is larger than --train-size \(options.integer("--train-size"))")
     }
-    return try Augmentation.parse(options.value("--augment")!, dataset: options.dataset)
+    let clothing = options.dataset == .fashionMNIST
+    return try Augmentation.parse(options.value("--augment") ?? (clothing ? "shift,rotate,flip,erase" : "shift,rotate,erase"),
+                                  dataset: options.dataset)
 }
 
 let data = loadLessonData(options)

@@ -63,14 +63,14 @@ struct Lesson08CommandLineTests {
         #expect(tta.standardError.contains("--tta expects a whole number from 1 to 9; got '10'"), "\(tta.standardError)")
     }
 
-    /// Fashion-MNIST takes flips: a short run with them (skipped without the Debian package's files).
+    /// On Fashion-MNIST flips are on by default: a short run (skipped without the Debian package's files).
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"),
                    "Fashion-MNIST not installed in /usr/share/datasets/fashion-mnist (apt package dataset-fashion-mnist)"))
     func fashionMNISTFlips() throws {
-        let result = try runProduct("lesson08-augmentation", ["--dataset", "fashion-mnist", "--augment", "shift,flip",
+        let result = try runProduct("lesson08-augmentation", ["--dataset", "fashion-mnist",
                                                               "--train-size", "200", "--steps", "20", "--log-every", "10", "--tta", "2"])
         #expect(result.status == 0, "stderr: \(result.standardError)")
-        #expect(result.standardOutput.contains("augmented (augment: shift,flip)"))
+        #expect(result.standardOutput.contains("augmented (augment: shift,rotate,flip,erase)"))
         #expect(result.standardOutput.contains("test-time augmentation over 2: as is; mirrored"))
         #expect(result.standardOutput.split(separator: "\n").last?.hasPrefix("augmented + TTA: test accuracy 0.") == true)
     }
