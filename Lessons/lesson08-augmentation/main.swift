@@ -14,7 +14,7 @@ let flags = [
     Flag("--train-size", .integer(100...55_000), default: "2000", help: "train on the first N training images"),
     Flag("--augment", .list(Transform.allCases.map(\.rawValue) + ["none"]),
          help: "the augmented run's random transforms, comma-separated, from shift, rotate, elastic, flip, jitter, erase "
-            + "(default shift,rotate,erase; with --dataset fashion-mnist, where flips keep the label, shift,rotate,flip,erase)"),
+            + "(default shift,rotate,erase; with --dataset fashion-mnist, where flips keep the label, shift,flip)"),
     Flag("--tta", .integer(1...9), default: "5", help: "test-time augmentation: average the softmax over N fixed views (the image, one-pixel shifts; with flip, the mirror image)"),
 ]
 let options = LessonOptions.parse(program: "lesson08-augmentation",
@@ -25,7 +25,7 @@ let augmentation = options.validated { () throws(UsageError) in
         throw UsageError(message: "--batch-size \(options.batchSize) is larger than --train-size \(options.integer("--train-size"))")
     }
     let clothing = options.dataset == .fashionMNIST
-    return try Augmentation.parse(options.value("--augment") ?? (clothing ? "shift,rotate,flip,erase" : "shift,rotate,erase"),
+    return try Augmentation.parse(options.value("--augment") ?? (clothing ? "shift,flip" : "shift,rotate,erase"),
                                   dataset: options.dataset)
 }
 
