@@ -33,6 +33,7 @@ let lessons = [
     "lesson05-dropout",
     "lesson06-init-histograms",
     "lesson07-residual-blocks",
+    "lesson08-augmentation",
 ]
 
 // MARK: Exercises: the learner's stubs, the reference answers, the grading, `swift run progress`.

@@ -2,6 +2,7 @@
 // with numpy is installed, measured in the same run so the ratio holds on a busy machine),
 // convolution forward and backward times, training images/s for lesson 04's two networks, and
 // batch norm's share of a lesson-07 training step next to the convolutions'.
+// lesson 08's augmentation: images/s and its cost next to a SimpleCNN training step.
 //
 // Run: swift run -c release benchmark [--threads N] [--quick]
 import Engine
@@ -281,6 +282,29 @@ do {
     let t = bestTime { _ = bn.forward(x, mode: .training); _ = bn.backward(dy) }
     print("  \(bn.name) on \(x.shape) alone: \(number(t * 1e3, 3)) ms forward + backward"
         + " (\(number(Double(4 * 9 * x.count) / t * 1e-9)) GB/s: 9 streams of the tensor, 4 forward, 5 backward)")
+}
+
+// MARK: - Augmentation (lesson 08)
+
+print("\nAugmentation (lesson 08), one thread, batches of 64 random 28×28 images")
+var augmentationRNG = RandomSource(seed: 4)
+let augmentationSet = ImageSet(pixels: (0..<(1_000 * 784)).map { _ in UInt8(augmentationRNG.integer(below: 256)) },
+                               labels: [UInt8](repeating: 0, count: 1_000), rows: 28, columns: 28)
+let simpleStep = 64 / simpleRate   // seconds per SimpleCNN training step of 64 (measured above)
+print(pad("  transforms", 40) + pad("images/s", 12) + "cost per batch, as a share of a SimpleCNN step (\(number(simpleStep * 1e3)) ms)")
+let augmentationCases: [(String, [Transform])] = Transform.allCases.map { ($0.rawValue, [$0]) } + [
+    ("shift,rotate,erase (lesson default)", [.shift, .rotate, .erase]),
+    ("every transform", Transform.allCases),
+]
+var batchStep = 0
+for (what, transforms) in augmentationCases {
+    let augmentation = Augmentation(transforms)
+    let seconds = bestTime {
+        batchStep += 1
+        let indices = (0..<64).map { ($0 * 37 + batchStep * 64) % augmentationSet.count }
+        _ = augmentation.batch(from: augmentationSet, indices: indices, seed: 1, step: batchStep)
+    }
+    print(pad("  " + what, 40) + pad("\(Int(64 / seconds))", 12) + "\(number(100 * seconds / simpleStep)) %")
 }
 
 print("\n\(uptime)")

@@ -49,7 +49,7 @@ public struct ImageSet: Sendable {
 }
 
 /// Bytes 0…255 to floats 0…1, sixteen at a time (this runs for every pixel of every batch).
-private func convert(_ source: UnsafePointer<UInt8>, to destination: UnsafeMutablePointer<Float>, count: Int) {
+func convert(_ source: UnsafePointer<UInt8>, to destination: UnsafeMutablePointer<Float>, count: Int) {
     let scale = SIMD16<Float>(repeating: 1 / 255)
     var i = 0
     while i + 16 <= count {
@@ -103,6 +103,9 @@ public struct BatchSampler {
     public mutating func skip(_ count: Int) {
         for _ in 0..<count { _ = advance() }
     }
+
+    /// The indices of the next batch's images (what `next` converts; `AugmentedBatches` augments them).
+    public mutating func nextIndices() -> [Int] { Array(advance()) }
 
     /// The indices of the next batch.
     private mutating func advance() -> ArraySlice<Int> {

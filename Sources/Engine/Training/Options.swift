@@ -6,6 +6,8 @@ public struct Flag: Sendable {
         case integer(ClosedRange<Int>)
         case number(ClosedRange<Double>)
         case choice([String])
+        /// A comma-separated list of names from these, e.g. `--augment shift,rotate`.
+        case list([String])
         /// A switch that takes no value: present or absent.
         case toggle
         /// The path of a folder that must exist.
@@ -30,6 +32,7 @@ public struct Flag: Sendable {
         case .integer: "N"
         case .number: "X"
         case .choice(let names): names.joined(separator: "|")
+        case .list: "LIST"
         case .toggle: ""
         case .folder: "DIR"
         case .path: "PATH"
@@ -57,6 +60,7 @@ public struct LessonDefaults: Sendable {
 /// A bad command line: the message names the flag or value and what was expected.
 public struct UsageError: Error, CustomStringConvertible, Sendable {
     public let message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }
 
@@ -81,6 +85,8 @@ public struct LessonOptions: Sendable {
     /// `--tensorboard`: also write TensorBoard event files into the run folder.
     public var tensorboard = false
     private var extras: [String: String]
+    /// The usage text printed with a usage error.
+    private var usageText = ""
 
     /// The environment variable that points lessons and tests at a folder of IDX files.
     public static let dataDirectoryVariable = "DLFS_DATA_DIR"
@@ -102,8 +108,10 @@ public struct LessonOptions: Sendable {
             exit(0)
         }
         do {
-            return try parse(arguments, program: program, defaults: defaults, extraFlags: extraFlags,
-                             environment: ProcessInfo.processInfo.environment)
+            var options = try parse(arguments, program: program, defaults: defaults, extraFlags: extraFlags,
+                                    environment: ProcessInfo.processInfo.environment)
+            options.usageText = usageText
+            return options
         } catch {
             FileHandle.standardError.write(Data("\(program): \(error)\n\n\(usageText)\n".utf8))
             exit(2)
@@ -184,10 +192,28 @@ public struct LessonOptions: Sendable {
                         throw UsageError(message: "\(name) expects one of \(names.joined(separator: ", ")); got '\(text)'")
                     }
                     options.extras[name] = text
+                case .list(let names):
+                    let text = try value()
+                    for item in text.split(separator: ",", omittingEmptySubsequences: false) where !names.contains(String(item)) {
+                        throw UsageError(message: "\(name) expects a comma-separated list of \(names.joined(separator: ", ")); got '\(item)' in '\(text)'")
+                    }
+                    options.extras[name] = text
                 }
             }
         }
         return options
+    }
+
+    /// `check`'s result, for a rule that involves several flags at once (e.g. `--augment flip` only
+    /// with `--dataset fashion-mnist`). If it throws, prints the message and the usage and exits 2,
+    /// like any other bad command line.
+    public func validated<T>(_ check: () throws(UsageError) -> T) -> T {
+        do {
+            return try check()
+        } catch {
+            FileHandle.standardError.write(Data("\(program): \(error)\n\n\(usageText)\n".utf8))
+            exit(2)
+        }
     }
 
     private static func integer(_ flag: String, _ text: String, _ range: ClosedRange<Int>) throws -> Int {
