@@ -41,7 +41,11 @@ print("training on the first \(train.count) training images; input normalization
 
 // What the augmented run trains on: the first training image as it is, then eight random draws.
 var rng = Augmentation.randomStream(seed: options.seed, step: 0, index: 0)
-print(textImages([train.image(0)] + (1...8).map { _ in augmentation.apply(to: train.image(0), rng: &rng) }, perLine: 3))
+let samples = [train.image(0)] + (1...8).map { _ in augmentation.apply(to: train.image(0), rng: &rng) }
+print(textImages(samples, perLine: 3))
+RunFolder.shared(options).drawImages("augmented-samples.svg", title: "what the augmented run trains on (\(augmentation.list))",
+    batch: Tensor(shape: [samples.count, 784], scalars: samples.flatMap(\.pixels)),
+    captions: ["as it is"] + (1...8).map { "draw \($0)" }, columns: 3)
 
 // Two runs from the same initial weights, on the same batches, for the same number of steps.
 var runs: [(name: String, model: Sequential, seconds: Double)] = []
@@ -50,7 +54,7 @@ for (name, transforms) in [("plain", Augmentation.none), ("augmented", augmentat
     let model = Sequential([normalize] + Models.simpleCNN(seed: options.seed).layers)
     let batches = AugmentedBatches(train, batchSize: options.batchSize, seed: options.seed, augmentation: transforms)
     let optimizer = Adam(learningRate: options.learningRate)
-    let log = TrainingLog(options)
+    let log = TrainingLog(options, series: name)               // one curve per run in the run folder
     for step in 1...options.steps {
         let (images, labels) = batches.next()                  // prepared on a worker thread during the last step
         let logits = model.forward(images, mode: .training)
@@ -81,3 +85,4 @@ for (run, score) in zip(runs, scores) {
     print("\(run.name): training accuracy \(score.train.formatted(places: 4)), test accuracy \(score.test.formatted(places: 4)), gap \((score.train - score.test).formatted(places: 4))")
 }
 print("augmented + TTA: test accuracy \(withTTA.formatted(places: 4))")
+RunFolder.shared(options).close()   // curves.svg (both runs) and the samples; prints the folder

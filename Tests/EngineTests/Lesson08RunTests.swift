@@ -18,10 +18,18 @@ struct Lesson08RunTests {
     }
 
     @Test func augmentationNarrowsTheGapAndRaisesTestAccuracy() throws {
+        let folder = NSTemporaryDirectory() + "lesson08-run-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         let result = try runProduct("lesson08-augmentation", ["--data-dir", directory, "--train-size", "1000",
-                                                              "--steps", "400", "--log-every", "200", "--tta", "2"])
+                                                              "--steps", "400", "--log-every", "200", "--tta", "2", "--run-dir", folder])
         #expect(result.status == 0, "stderr: \(result.standardError)")
-        let lines = result.standardOutput.split(separator: "\n").map(String.init)
+        var lines = result.standardOutput.split(separator: "\n").map(String.init)
+        // The run folder, named last: both runs' curves and the picture of what the augmented run saw.
+        #expect(lines.last?.hasPrefix("run folder: \(folder) (") == true, "\(lines.last ?? "")")
+        lines.removeLast()
+        for file in ["curves.svg", "augmented-samples.svg", "metrics.csv"] {
+            #expect(FileManager.default.fileExists(atPath: "\(folder)/\(file)"), "\(file) missing")
+        }
         let plain = try scores("plain", in: lines), augmented = try scores("augmented", in: lines)
         #expect(abs(plain.gap - (plain.train - plain.test)) < 2e-4 && abs(augmented.gap - (augmented.train - augmented.test)) < 2e-4)
         #expect(augmented.gap < plain.gap, "plain \(plain), augmented \(augmented)")
@@ -67,7 +75,7 @@ struct Lesson08CommandLineTests {
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"),
                    "Fashion-MNIST not installed in /usr/share/datasets/fashion-mnist (apt package dataset-fashion-mnist)"))
     func fashionMNISTFlips() throws {
-        let result = try runProduct("lesson08-augmentation", ["--dataset", "fashion-mnist",
+        let result = try runProduct("lesson08-augmentation", ["--dataset", "fashion-mnist", "--no-files",
                                                               "--train-size", "200", "--steps", "20", "--log-every", "10", "--tta", "2"])
         #expect(result.status == 0, "stderr: \(result.standardError)")
         #expect(result.standardOutput.contains("augmented (augment: shift,flip)"))
