@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Redraws the figures the book embeds, from each lesson's default run (seed 1):
 #
-#   DLFS_DATA_DIR=/path/to/mnist book/figures/regenerate.sh          # every chapter, 01–06
+#   DLFS_DATA_DIR=/path/to/mnist book/figures/regenerate.sh          # every chapter, 01–08
 #   DLFS_DATA_DIR=/path/to/mnist book/figures/regenerate.sh 01 06    # only these
 #
 # Each lesson runs exactly as the book prints it, into its default run folder runs/<lesson>/<date-time>/
@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 figures=book/figures
 chapters=("$@")
-[ ${#chapters[@]} -eq 0 ] && chapters=(01 02 03 04 05 06)
+[ ${#chapters[@]} -eq 0 ] && chapters=(01 02 03 04 05 06 07 08)
 declare -A folders   # run name → its run folder
 
 swift build --product lesson01-linear-softmax >/dev/null   # builds the engine once; the rest below
@@ -49,7 +49,9 @@ for chapter in "${chapters[@]}"; do
         && run keep-1 lesson05-dropout --keep-prob 1 --compare "${folders[keep-0.5]}" \
         && keep 05 keep-1 comparison.svg ;;
     06) run 06 lesson06-init-histograms && keep 06 06 histograms.svg ;;
-    *) echo "regenerate.sh: no chapter '$chapter' (expected 01 to 06)" >&2; exit 2 ;;
+    07) run 07 lesson07-residual-blocks && keep 07 07 curves.svg ;;
+    08) run 08 lesson08-augmentation && keep 08 08 curves.svg augmented-samples.svg ;;
+    *) echo "regenerate.sh: no chapter '$chapter' (expected 01 to 08)" >&2; exit 2 ;;
     esac
 done
 ls -l "$figures"/*.svg >&2
