@@ -39,6 +39,7 @@ for net in nets {
                                    widths: [width, 2 * width, 4 * width], shortcuts: net.shortcuts, batchNorm: batchNorm)
     let model = Models.resNet(shape, seed: options.seed)                 // same seed: same initial weights
     print(model.summary(inputShape: [784]))
+    checkBatchFitsInMemory(model, inputShape: [784], options: options)   // a usage error, not an aborted allocation
     var batches = BatchSampler(data.train, batchSize: options.batchSize, seed: options.seed)   // same data order
     let optimizer = SGD(learningRate: options.learningRate, momentum: 0.9)
     let log = TrainingLog(options, series: net.name)                // one curve per network in the run folder

@@ -52,6 +52,7 @@ var runs: [(name: String, model: Sequential, seconds: Double)] = []
 for (name, transforms) in [("plain", Augmentation.none), ("augmented", augmentation)] {
     print("\n\(name) (augment: \(transforms.list))")
     let model = Sequential([normalize] + Models.simpleCNN(seed: options.seed).layers)
+    checkBatchFitsInMemory(model, inputShape: [784], options: options)   // a usage error, not an aborted allocation
     let batches = AugmentedBatches(train, batchSize: options.batchSize, seed: options.seed, augmentation: transforms)
     let optimizer = Adam(learningRate: options.learningRate)
     let log = TrainingLog(options, series: name)               // one curve per run in the run folder

@@ -44,6 +44,36 @@ struct BoundedInputTests {
         #expect(message.contains(".gz: decompresses to more than the expected "), "\(message)")
     }
 
+    /// The memory bound, measured: a lesson given a 1.2 GB gzip bomb in place of the training images
+    /// runs within a 400 MB address-space limit (`ulimit -v`) and ends with the one-line error. Without
+    /// the bound, inflating the bomb alone needs three times that limit. (Linux: `ulimit -v` is
+    /// not enforced on macOS.)
+    @Test(.enabled(if: TestData.hasMNIST, TestData.noMNISTReason))
+    func bombCostsNoMoreMemoryThanTheRealFile() throws {
+        #if os(Linux)
+        let folder = try TestData.makeTemporaryDirectory()
+        defer { TestData.remove(folder) }
+        let zeros = [UInt8](repeating: 0, count: 60_000_000)
+        let member = DeflateEncoder.gzip(DeflateEncoder.fixed(zeros), of: zeros)
+        try TestData.write(Array([[UInt8]](repeating: member, count: 20).joined()), to: "\(folder)/train-images-idx3-ubyte.gz")
+        for file in [IDXFile.trainLabels, .testImages, .testLabels] {
+            try TestData.write(try TestData.mnistFile(file), to: "\(folder)/\(file.rawValue).gz")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "ulimit -v 400000 && exec \"$0\" --data-dir \"$1\" --no-files",
+                             try productURL("lesson01-linear-softmax").path, folder]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1, "\(message)")
+        #expect(message == "lesson01-linear-softmax: \(folder)/train-images-idx3-ubyte.gz: decompresses to more than the expected 47040016 bytes\n")
+        #endif
+    }
+
     /// A raw file far larger than its content can be is refused before it is read.
     @Test func oversizedRawFileIsRefusedBeforeReading() throws {
         let folder = try TestData.makeTemporaryDirectory()

@@ -38,12 +38,7 @@ public func checkBatchFitsInMemory(_ model: Sequential, inputShape exampleShape:
 
 /// The message `checkBatchFitsInMemory` prints, or nil when the batch fits in three quarters of `memory` bytes.
 func batchMemoryProblem(_ model: Sequential, inputShape exampleShape: [Int], batchSize: Int, memory: UInt64) -> String? {
-    var shape = [1] + exampleShape
-    var floats = shape.reduce(1, *)
-    for layer in model.layers {
-        shape = layer.outputShape(for: shape)
-        floats += shape.reduce(1, *)
-    }
+    let floats = exampleShape.reduce(1, *) + storedFloats(model, inputShape: [1] + exampleShape).floats
     let bytesPerExample = Double(floats) * 4 * 1.15
     let needed = bytesPerExample * Double(batchSize)
     let available = Double(memory) * 0.75
@@ -53,4 +48,26 @@ func batchMemoryProblem(_ model: Sequential, inputShape exampleShape: [Int], bat
     return "--batch-size \(batchSize) needs about \(gigabytes(needed)) of memory for this network "
         + "(\(String(format: "%.2f", bytesPerExample / 1e6)) MB per image) and this machine has \(gigabytes(Double(memory))); "
         + "use at most --batch-size \(largest)"
+}
+
+/// The floats a layer keeps per example for its backward pass (every output, inside residual blocks
+/// too: their two paths), and its output shape.
+func storedFloats(_ layer: any Layer, inputShape: [Int]) -> (floats: Int, shape: [Int]) {
+    func walk(_ layers: [any Layer]) -> (floats: Int, shape: [Int]) {
+        layers.reduce((0, inputShape)) { sum, layer in
+            let inner = storedFloats(layer, inputShape: sum.shape)
+            return (sum.floats + inner.floats, inner.shape)
+        }
+    }
+    switch layer {
+    case let sequence as Sequential:
+        return walk(sequence.layers)
+    case let block as ResidualBlock:
+        let main = storedFloats(block.main, inputShape: inputShape)
+        let shortcut = block.projection.map { storedFloats($0, inputShape: inputShape).floats } ?? 0
+        return (main.floats + shortcut + main.shape.reduce(1, *), main.shape)   // + the sum before the last ReLU
+    default:
+        let shape = layer.outputShape(for: inputShape)
+        return (shape.reduce(1, *), shape)
+    }
 }
