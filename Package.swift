@@ -43,19 +43,27 @@ let lessons = [
 // reports the crash's reason and line from there.
 let exerciseProducts: [Product] = [
     .executable(name: "progress", targets: ["progress"]),
+    .executable(name: "student-copy", targets: ["student-copy"]),
 ]
-let exerciseTargets: [Target] = [
-    .target(name: "Exercises", dependencies: ["Engine"], path: "Exercises", swiftSettings: engineSettings()),
+/// A student copy (`swift run student-copy DIR`) has no Solutions/: it then builds without the
+/// reference answers and without the grading's own tests, which need them.
+let hasSolutions = FileManager.default.fileExists(atPath: Context.packageDirectory + "/Solutions")
+let solutionTargets: [Target] = hasSolutions ? [
     .target(name: "Solutions", dependencies: ["Engine"], path: "Solutions", swiftSettings: engineSettings()),
-    .target(name: "Grading", dependencies: ["Engine"], path: "Sources/Grading", swiftSettings: engineSettings()),
-    .target(name: "LearnerLayers", dependencies: ["Engine", "Exercises", "Grading"], path: "Lessons/LearnerLayers"),
-    .executableTarget(name: "progress", dependencies: ["Grading", "LearnerLayers"], path: "Sources/progress"),
-    // `swift test --filter Exercises` runs exactly this target: the learner's grading.
-    .testTarget(name: "ExercisesTests", dependencies: ["Engine", "Grading", "LearnerLayers"], path: "Tests/ExercisesTests"),
     // The grading's own tests: Solutions pass, planted bugs fail, stubs ship unstarted. Its name
     // and every test in it avoid the word that `--filter` selects the learner's grading by.
     .testTarget(name: "GradingTests", dependencies: ["Engine", "Grading", "Solutions", "LearnerLayers"],
                 path: "Tests/GradingTests"),
+] : []
+let exerciseTargets: [Target] = solutionTargets + [
+    .target(name: "Exercises", dependencies: ["Engine"], path: "Exercises", swiftSettings: engineSettings()),
+    .target(name: "Grading", dependencies: ["Engine"], path: "Sources/Grading", swiftSettings: engineSettings()),
+    .target(name: "LearnerLayers", dependencies: ["Engine", "Exercises", "Grading"], path: "Lessons/LearnerLayers"),
+    .executableTarget(name: "progress", dependencies: ["Grading", "LearnerLayers"], path: "Sources/progress"),
+    // `swift run student-copy DIR`: the package without Solutions/, for handing out.
+    .executableTarget(name: "student-copy", path: "Sources/student-copy"),
+    // `swift test --filter Exercises` runs exactly this target: the learner's grading.
+    .testTarget(name: "ExercisesTests", dependencies: ["Engine", "Grading", "LearnerLayers"], path: "Tests/ExercisesTests"),
 ]
 /// Lessons 01, 04 and 05 take --use-exercises (train with the learner's own layers), through LearnerLayers.
 func lessonDependencies(_ lesson: String) -> [Target.Dependency] {
