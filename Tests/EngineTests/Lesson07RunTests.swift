@@ -29,8 +29,8 @@ struct Lesson07RunTests {
     }
 
     @Test func deepPlainTrainsWorseAndShortcutsFixIt() throws {
-        let folder = NSTemporaryDirectory() + "lesson07-run-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let folder = try TestData.makeTemporaryDirectory("lesson07-run")
+        defer { TestData.remove(folder) }
         let arguments = ["--data-dir", TestEnvironment.mnistDirectory!, "--steps", "300", "--log-every", "100", "--run-dir", folder]
         let run = try runProduct("lesson07-residual-blocks", arguments)
         #expect(run.status == 0, "stderr: \(run.standardError)")

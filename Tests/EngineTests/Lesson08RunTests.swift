@@ -18,8 +18,8 @@ struct Lesson08RunTests {
     }
 
     @Test func augmentationNarrowsTheGapAndRaisesTestAccuracy() throws {
-        let folder = NSTemporaryDirectory() + "lesson08-run-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let folder = try TestData.makeTemporaryDirectory("lesson08-run")
+        defer { TestData.remove(folder) }
         let result = try runProduct("lesson08-augmentation", ["--data-dir", directory, "--train-size", "1000",
                                                               "--steps", "400", "--log-every", "200", "--tta", "2", "--run-dir", folder])
         #expect(result.status == 0, "stderr: \(result.standardError)")
