@@ -205,9 +205,11 @@ func trainingRate(_ model: Sequential, batchSize: Int, learningRate: Float) -> D
 
 print("\nTraining (forward + backward + Adam), images/s")
 let cnnRate = trainingRate(Models.tutorialCNN(seed: 1), batchSize: 100, learningRate: 1e-4)
-print("  2017 CNN (lesson 04), batch 100:   \(Int(cnnRate)) images/s   (PyTorch on 2 cores: 780; TensorFlow: 505)")
+print("  2017 CNN (lesson 04), batch 100:   \(Int(cnnRate)) images/s")
 let simpleRate = trainingRate(Models.simpleCNN(seed: 1), batchSize: 64, learningRate: 1e-3)
-print("  SimpleCNN, batch 64:               \(Int(simpleRate)) images/s   (PyTorch on 2 cores: 1,850)")
+print("  SimpleCNN, batch 64:               \(Int(simpleRate)) images/s")
+print("  (PyTorch and TensorFlow: not measured in this run; a peer's figure from another run or machine is no comparison)")
+
 // MARK: - Lesson 07: batch norm next to the convolutions
 
 /// A layer that adds the time of its forward and backward passes to `seconds`: timing the
