@@ -14,6 +14,7 @@ struct CheatSheetTests {
         let likeGiven = Tensor(zeros: given.shape)                        // "zeros like given"
         var rng = RandomSource(seed: 1)
         let noise = Tensor(normal: [2, 3], standardDeviation: 0.1, rng: &rng)
+        let draw = rng.normal()                                           // one N(0, 1) draw, a Float
         var copy = given                                                  // a value: a copy of given
         copy[0, 0] = 100                                                  // given[0, 0] is still 1
 
@@ -23,6 +24,7 @@ struct CheatSheetTests {
         #expect(scalar.shape == [] && scalar.count == 1 && scalar.rank == 0)
         #expect(likeGiven == Tensor(zeros: [2, 3]))
         #expect(noise.shape == [2, 3] && Set(noise.scalars).count == 6)
+        #expect(draw.isFinite && type(of: draw) == Float.self)
         #expect(given[0, 0] == 1 && copy[0, 0] == 100)
     }
 
