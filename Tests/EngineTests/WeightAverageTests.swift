@@ -18,7 +18,8 @@ struct WeightAverageTests {
     }
 
     @Test func longRunningMeanStaysAccurate() {
-        // 100,000 steps alternating around 0.25: the running mean keeps Float's precision.
+        // 100,000 steps alternating around 0.25: the mean is exact to Float's rounding (in a Float
+        // running mean it drifted by 2.4e-5).
         let p = Parameter("p", Tensor(shape: [1], scalars: [0]))
         let average = WeightAverage([p])
         var exact = 0.0
@@ -29,6 +30,6 @@ struct WeightAverageTests {
             average.accumulate()
         }
         let mean = average.withAveragedWeights { p.value.scalars[0] }
-        #expect(abs(Double(mean) - exact / 100_000) < 1e-5)
+        #expect(abs(Double(mean) - exact / 100_000) < 1e-7)
     }
 }
