@@ -5,12 +5,12 @@
 // from 0.9202 to 0.9238: a third of a point for 100x the compute. The model is at its ceiling.
 import Engine
 
-let options = LessonOptions.parse(
+var options = LessonOptions.parse(
     program: "lesson02-train-longer",
     about: "Lesson 02: lesson 01's linear softmax model, trained for 100,000 steps.",
     defaults: LessonDefaults(steps: 100_000, batchSize: 100, learningRate: 0.5, logEvery: 10_000))
 
-let mnist = loadLessonData(options)
+let mnist = loadLessonData(&options)
 var batches = BatchSampler(mnist.train, batchSize: options.batchSize, seed: options.seed)
 
 let model = Linear(inputs: 784, outputs: 10)              // zero-initialized, as in lesson 01
@@ -29,7 +29,7 @@ for step in 1...options.steps {
     log.record(step: step, loss: loss, accuracy: accuracy(logits: logits, labels: labels))
     if step % options.logEvery == 0 {                     // the validation set shows the trend the noisy batches hide
         let validation = evaluate(model, on: mnist.validation)
-        log.say("    after \(Float(batches.epochsSeen).formatted(places: 1)) epochs, validation accuracy \(validation.accuracy.formatted(places: 4))")
+        log.say(afterEpochs: batches.epochsSeen, "validation accuracy \(validation.accuracy.formatted(places: 4))")
         log.record(validationAccuracy: validation.accuracy)
     }
 }
