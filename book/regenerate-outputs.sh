@@ -7,6 +7,7 @@
 #   book/regenerate-outputs.sh --quick         # the same, skipping the long runs (listed below)
 #   book/regenerate-outputs.sh --check         # rerun and report the blocks that differ (exit 1), rewrite nothing
 #   book/regenerate-outputs.sh --list          # list the blocks, what --quick skips, and why; run nothing
+#   book/regenerate-outputs.sh --listings      # only the code listings (with --check: only check them)
 #   book/regenerate-outputs.sh book/04-convolutions.md --only simplecnn   # some files, blocks whose command contains TEXT
 #
 # The commands run from the repository's root, as printed, with stdout and stderr both captured (what
@@ -34,16 +35,17 @@ cd "$(dirname "$0")/.."
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 
-mode=write quick=0 only="" files=()
+mode=write quick=0 only="" listings_only=0 files=()
 while [ $# -gt 0 ]; do
   case $1 in
   --check) mode=check ;;
   --list) mode=list ;;
   --quick) quick=1 ;;
+  --listings) listings_only=1 ;;
   --only) [ $# -ge 2 ] || { echo "regenerate-outputs.sh: --only needs a text to look for in the commands" >&2; exit 2; }
           only=$2; shift ;;
   -h|--help) usage; exit 0 ;;
-  -*) echo "regenerate-outputs.sh: unknown option '$1' (expected --check, --list, --quick, --only TEXT or file names)" >&2; exit 2 ;;
+  -*) echo "regenerate-outputs.sh: unknown option '$1' (expected --check, --list, --listings, --quick, --only TEXT or file names)" >&2; exit 2 ;;
   *) [ -f "$1" ] || { echo "regenerate-outputs.sh: no file '$1'" >&2; exit 2; }
      files+=("$1") ;;
   esac
@@ -128,7 +130,7 @@ excerpt() {
     }' "$file"
 }
 
-if [ "$mode" != list ]; then
+if [ "$mode" != list ] && [ $listings_only = 0 ]; then
   if grep -q -e "--data-dir $book_data" "${files[@]}" && [ ! -e "$data/train-images-idx3-ubyte.gz" ] && [ ! -e "$data/train-images-idx3-ubyte" ]; then
     echo "regenerate-outputs.sh: MNIST not found in $data (set DLFS_DATA_DIR=/path/to/mnist)" >&2
     exit 1
@@ -208,6 +210,7 @@ done
 
 # The output blocks: ``` then `$ swift run …`, each command followed by what it printed.
 for file in "${files[@]}"; do
+  [ $listings_only = 0 ] || break
   mapfile -t lines < "$file"
   n=${#lines[@]}
   for ((i = 0; i + 1 < n; i++)); do
