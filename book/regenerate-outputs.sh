@@ -165,7 +165,7 @@ replace_block() {
   rm -f "$tmp"
 }
 
-differ=0 regenerated=0 skipped=0 same=0 changed=0
+differ=0 regenerated=0 skipped=0 same=0 changed=0 listings=0
 # The listings first (quick: no command runs), unless --only picks some output blocks.
 for file in "${files[@]}"; do
   [ -z "$only" ] || break
@@ -188,6 +188,7 @@ for file in "${files[@]}"; do
         differ=$((differ + 1))
         new=$(printf '%s\n' "${old[@]}")
       fi
+      listings=$((listings + 1))
       if [ "$(printf '%s\n' "${old[@]}")" != "$new" ]; then
         case $mode in
         check) echo "$file:$((i + 1)): listing differs from $source (< book, > file):"
@@ -261,6 +262,7 @@ done
 
 case $mode in
 list) echo "$skipped skipped" ;;
-check) echo "checked: $same the same, $differ differ; skipped: $skipped" >&2; [ $differ = 0 ] ;;
-write) echo "blocks run: $regenerated ($changed changed beyond timings and run-folder names), skipped: $skipped" >&2 ;;
+check) echo "checked $listings listings and $regenerated output blocks: $same the same, $differ differ; output blocks skipped: $skipped" >&2
+       [ $differ = 0 ] ;;
+write) echo "listings: $listings; output blocks run: $regenerated ($changed changed beyond timings and run-folder names), skipped: $skipped" >&2 ;;
 esac
