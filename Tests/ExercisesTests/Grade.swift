@@ -33,7 +33,7 @@ func grade(_ id: String) async throws {
         return
     case .notStarted:
         print(verdict.line(for: exercise))
-        fflush(stdout)   // now, next to Swift Testing's own line for the test, not when the run ends
+        fflush(nil)      // now, next to Swift Testing's own line for the test, not when the run ends
         try Test.cancel(Comment(rawValue: "not started: \(verdict.summary) in \(exercise.exercisePath)"))
     case .failed:
         // Recorded as an error whose text is the grader's one-line summary, so that the failure's
