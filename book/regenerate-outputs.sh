@@ -220,6 +220,7 @@ for file in "${files[@]}"; do
     if [ $i -gt 0 ] && [[ ${lines[$((i - 1))]} =~ ^'<!-- output not regenerated: '(.*)' -->'$ ]]; then marker=${BASH_REMATCH[1]}; fi
     target=${lines[$((i + 1))]}
     mapfile -t block < <(block_lines "$file" "$target")
+    if [ ${#block[@]} -eq 0 ]; then echo "$file: the block of '$target' changed while this ran; run again" >&2; continue; fi
     commands=()
     for l in "${block[@]}"; do [[ $l == '$ '* ]] && commands+=("${l#\$ }"); done
     reason=""
