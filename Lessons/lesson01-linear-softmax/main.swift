@@ -6,14 +6,14 @@
 import Engine
 import LearnerLayers  // --use-exercises: your own code from Exercises/
 
-let options = LessonOptions.parse(
+var options = LessonOptions.parse(
     program: "lesson01-linear-softmax",
     about: "Lesson 01: a zero-initialized 784→10 linear layer, softmax cross-entropy, plain SGD.",
     defaults: LessonDefaults(steps: 1_000, batchSize: 100, learningRate: 0.5, logEvery: 100),
     extraFlags: [.useExercises])
 let yours = LearnerCode(options, pieces: ["linear", "softmaxCrossEntropy"])  // the engine's, unless --use-exercises
 
-let mnist = loadLessonData(options)                       // 55,000 train / 5,000 validation / 10,000 test
+let mnist = loadLessonData(&options)                      // 55,000 train / 5,000 validation / 10,000 test
 var batches = BatchSampler(mnist.train, batchSize: options.batchSize, seed: options.seed)
 
 let model = yours.adopt(Linear(inputs: 784, outputs: 10)) // W (784, 10) and b (10), all zeros

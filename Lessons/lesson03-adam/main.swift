@@ -6,12 +6,12 @@
 // The optimizer changes how fast you reach a level, not the level.
 import Engine
 
-let options = LessonOptions.parse(
+var options = LessonOptions.parse(
     program: "lesson03-adam",
     about: "Lesson 03: the linear softmax model trained with Adam (learning rate 1e-4).",
     defaults: LessonDefaults(steps: 100_000, batchSize: 100, learningRate: 1e-4, logEvery: 10_000))
 
-let mnist = loadLessonData(options)
+let mnist = loadLessonData(&options)
 var batches = BatchSampler(mnist.train, batchSize: options.batchSize, seed: options.seed)
 
 let model = Linear(inputs: 784, outputs: 10)
@@ -30,7 +30,7 @@ for step in 1...options.steps {
     log.record(step: step, loss: loss, accuracy: accuracy(logits: logits, labels: labels))
     if step % options.logEvery == 0 {
         let validation = evaluate(model, on: mnist.validation)
-        log.say("    after \(Float(batches.epochsSeen).formatted(places: 1)) epochs, validation accuracy \(validation.accuracy.formatted(places: 4))")
+        log.say(afterEpochs: batches.epochsSeen, "validation accuracy \(validation.accuracy.formatted(places: 4))")
         log.record(validationAccuracy: validation.accuracy)
     }
 }

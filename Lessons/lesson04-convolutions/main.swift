@@ -19,10 +19,9 @@ if simpleCNN {   // 10 epochs of 55,000 / 64 = 859 batches
     options = LessonOptions.parse(program: program, about: about,
         defaults: LessonDefaults(steps: 8_590, batchSize: 64, learningRate: 1e-3, logEvery: 859), extraFlags: [modelFlag, .useExercises] + Flag.checkpoints)
 }
+let mnist = loadLessonData(&options)                      // and --epochs N: 550·N steps (859·N for the SimpleCNN)
 let checkpoints = LessonCheckpoints(options, model: options.value("--model")!)   // --save, --resume, --load
 let yours = LearnerCode(options, pieces: LearnerCode.convolutionalPieces)  // the engine's, unless --use-exercises
-
-let mnist = loadLessonData(options)
 var batches = BatchSampler(mnist.train, batchSize: options.batchSize, seed: options.seed)
 
 let model = simpleCNN ? Models.simpleCNN(seed: options.seed, layers: yours.layers)
@@ -33,7 +32,7 @@ checkBatchFitsInMemory(model, inputShape: [784], options: options)   // a usage 
 let optimizer = Adam(learningRate: options.learningRate)
 let schedule = StepSchedule(initial: options.learningRate, every: 5, factor: 0.5)   // SimpleCNN only
 let stepsPerEpoch = mnist.train.count / options.batchSize
-let log = TrainingLog(options)
+let log = TrainingLog(options, whyFirstLossIsHigh: simpleCNN ? nil : Models.tutorialCNNFirstLoss)
 let firstStep = checkpoints.start(model, optimizer: optimizer, sampler: &batches)   // 1 unless --resume
 
 for step in firstStep...options.steps {
@@ -50,13 +49,13 @@ for step in firstStep...options.steps {
     if simpleCNN && step % stepsPerEpoch == 0 {           // the write-up reports test accuracy after every epoch
         let epoch = step / stepsPerEpoch
         let test = evaluate(model, on: mnist.test, batchSize: 500)
-        log.say("    epoch \(epoch), learning rate \(optimizer.learningRate), test accuracy \(test.accuracy.formatted(places: 4)), test loss \(test.loss.formatted(places: 4))")
+        log.say(afterEpochs: batches.epochsSeen, "learning rate \(optimizer.learningRate), test accuracy \(test.accuracy.formatted(places: 4)), test loss \(test.loss.formatted(places: 4))")
         log.record(testAccuracy: test.accuracy)
         optimizer.learningRate = schedule.learningRate(epoch: epoch)
         log.learningRate = optimizer.learningRate
     } else if !simpleCNN && step % 1_000 == 0 {
         let validation = evaluate(model, on: mnist.validation, batchSize: 500)
-        log.say("    epoch \(batches.epoch), validation accuracy \(validation.accuracy.formatted(places: 4))")
+        log.say(afterEpochs: batches.epochsSeen, "validation accuracy \(validation.accuracy.formatted(places: 4))")
         log.record(validationAccuracy: validation.accuracy)
     }
 }

@@ -11,7 +11,7 @@ import LearnerLayers  // --use-exercises: your own code from Exercises/
 let keepFlag = Flag("--keep-prob", .number(0.01...1), default: "0.5",
                     help: "probability of keeping each fc-1024 activation during training (1 turns dropout off)")
 let compareFlag = Flag("--compare", .folder, help: "the run folder of another run (e.g. --keep-prob 1): comparison.svg draws both")
-let options = LessonOptions.parse(
+var options = LessonOptions.parse(
     program: "lesson05-dropout",
     about: "Lesson 05: lesson 04's network with dropout on the 1,024 fully connected activations.",
     defaults: LessonDefaults(steps: 1_000, batchSize: 100, learningRate: 1e-4, logEvery: 100),
@@ -19,7 +19,7 @@ let options = LessonOptions.parse(
 let keepProbability = Float(options.number("--keep-prob"))
 let yours = LearnerCode(options, pieces: LearnerCode.convolutionalPieces)  // the engine's, unless --use-exercises
 
-let mnist = loadLessonData(options)
+let mnist = loadLessonData(&options)
 var batches = BatchSampler(mnist.train, batchSize: options.batchSize, seed: options.seed)
 
 let model = Models.tutorialCNN(keepProbability: keepProbability, seed: options.seed, layers: yours.layers)
@@ -27,7 +27,7 @@ print(model.summary(inputShape: [784]))
 checkBatchFitsInMemory(model, inputShape: [784], options: options)   // a usage error, not an aborted allocation
 
 let optimizer = Adam(learningRate: options.learningRate)
-let log = TrainingLog(options, series: "keep \(keepProbability)")
+let log = TrainingLog(options, series: "keep \(keepProbability)", whyFirstLossIsHigh: Models.tutorialCNNFirstLoss)
 
 for step in 1...options.steps {
     let (images, labels) = batches.next()
@@ -41,7 +41,7 @@ for step in 1...options.steps {
     log.record(step: step, loss: loss, accuracy: accuracy(logits: logits, labels: labels))
     if step % 1_000 == 0 {
         let validation = evaluate(model, on: mnist.validation, batchSize: 500)   // evaluation mode: dropout off
-        log.say("    epoch \(batches.epoch), validation accuracy \(validation.accuracy.formatted(places: 4))")
+        log.say(afterEpochs: batches.epochsSeen, "validation accuracy \(validation.accuracy.formatted(places: 4))")
         log.record(validationAccuracy: validation.accuracy)
     }
 }

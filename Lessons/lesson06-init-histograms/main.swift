@@ -9,8 +9,8 @@ import Engine
 
 let options = LessonOptions.parse(
     program: "lesson06-init-histograms",
-    about: "Lesson 06: activations and gradients of a 6-layer, 4,096-unit ReLU network under three weight scales (nothing is trained: --steps and --learning-rate are not used).",
-    defaults: LessonDefaults(steps: 1, batchSize: 16, learningRate: 1, logEvery: 1))
+    about: "Lesson 06: activations and gradients of a 6-layer, 4,096-unit ReLU network under three weight scales (nothing is trained).",
+    defaults: LessonDefaults(forwardOnly: 16))   // a batch of 16 random inputs: no steps, no learning rate, no dataset
 Threads.count = options.threads
 
 let width = 4_096, depth = 6

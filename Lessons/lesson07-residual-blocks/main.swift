@@ -17,13 +17,13 @@ let netsFlag = Flag("--nets", .choice(["all", "plain", "residual"]), default: "a
 let widthFlag = Flag("--width", .integer(1...256), default: "8", help: "channels of stage 1 (stages 2 and 3 double it, then double again)")
 let noBatchNorm = Flag("--no-batchnorm", .toggle, help: "leave out every batch norm (the convolutions get biases instead)")
 let warmupFlag = Flag("--warmup", .integer(0...100_000), default: "50", help: "steps over which the learning rate ramps up linearly (it then falls linearly to 0 at the last step)")
-let options = LessonOptions.parse(
+var options = LessonOptions.parse(
     program: "lesson07-residual-blocks",
     about: "Lesson 07: a shallow plain, a deep plain and a deep residual network, trained alike; compare their training loss.",
     defaults: LessonDefaults(steps: 600, batchSize: 64, learningRate: 0.05, logEvery: 100),
     extraFlags: [depthFlag, shallowFlag, netsFlag, widthFlag, noBatchNorm, warmupFlag])
 
-let data = loadLessonData(options)
+let data = loadLessonData(&options)
 let fixedTraining = data.train.subset(0..<5_000)   // training loss and accuracy: the first 5,000 training images
 let width = options.integer("--width"), deep = options.integer("--depth"), shallow = options.integer("--shallow-depth")
 let batchNorm = !options.isSet("--no-batchnorm"), warmup = options.integer("--warmup")

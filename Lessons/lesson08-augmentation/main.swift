@@ -34,8 +34,9 @@ let augmentation = options.validated { () throws(UsageError) in
                                   dataset: options.dataset)
 }
 
-let data = loadLessonData(options)
-let train = data.train.subset(0..<options.integer("--train-size"))
+let trainSize = options.integer("--train-size")
+let data = loadLessonData(&options, epochImages: trainSize)   // --epochs N: N passes over the first trainSize images
+let train = data.train.subset(0..<trainSize)
 let normalize = InputNormalization(statisticsOf: train)      // the training images only: the test split must not leak in
 print("training on the first \(train.count) training images; input normalization from them: \(normalize.name)")
 

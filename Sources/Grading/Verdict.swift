@@ -23,6 +23,19 @@ public struct Verdict: Codable, Sendable, Equatable {
         self.failedOutput = failedOutput
     }
 
+    /// The grader's own line for `exercise`, in the words `swift run progress` uses, e.g.
+    /// `not started: linear layer: forward, dx, dW, db (Exercises/01-Linear.swift): linearForward still calls notStarted()`.
+    /// `swift test --filter Exercises` prints it for an exercise not yet started: Swift Testing itself
+    /// can only label that test "cancelled" (or "skipped"), and the run still ends "passed".
+    public func line(for exercise: Exercise) -> String {
+        let word = switch status {
+        case .passed: "done"
+        case .failed: "failing"
+        case .notStarted: "not started"
+        }
+        return "\(word): \(exercise.title) (\(exercise.exercisePath)): \(summary)"
+    }
+
     /// Whether the mistake is in the exercise's first function (its forward pass, where it has one).
     public var isInFirstFunction: Bool {
         (failedOutput ?? summary).lowercased().contains("forward")

@@ -56,6 +56,69 @@ struct LessonCommandLineTests {
         }
     }
 
+    /// `--epochs N`: N passes over the training set, counted once its size is known; never with `--steps`.
+    @Test func epochsAreAnAlternativeToSteps() throws {
+        var options = try LessonOptions.parse(["--epochs", "2"], program: "p", defaults: defaults)
+        #expect(options.epochs == 2 && options.steps == 1_000)              // not counted until the data is loaded
+        options.resolveEpochs(trainingImages: 55_000)
+        #expect(options.steps == 1_100)                                     // 2 × 55,000 / 100
+        var simple = try LessonOptions.parse(["--epochs=10", "--batch-size", "64"], program: "p", defaults: defaults)
+        simple.resolveEpochs(trainingImages: 55_000)
+        #expect(simple.steps == 8_590)                                      // 10 × 859: the partial last batch is dropped
+        var plain = try LessonOptions.parse(["--steps", "30"], program: "p", defaults: defaults)
+        plain.resolveEpochs(trainingImages: 55_000)
+        #expect(plain.steps == 30 && plain.epochs == nil)
+        for arguments in [["--steps", "30", "--epochs", "1"], ["--epochs", "1", "--steps=30"]] {
+            #expect {
+                try LessonOptions.parse(arguments, program: "p", defaults: defaults)
+            } throws: { error in
+                "\(error)".hasPrefix("--steps and --epochs both given: use one")
+            }
+        }
+        #expect(throws: UsageError.self) { try LessonOptions.parse(["--epochs", "0"], program: "p", defaults: defaults) }
+    }
+
+    /// A lesson that trains nothing takes, and lists, only the flags it uses.
+    @Test func forwardOnlyLessonListsAndTakesOnlyItsFlags() throws {
+        let forward = LessonDefaults(forwardOnly: 16)
+        let options = try LessonOptions.parse(["--seed", "3", "--batch-size", "8", "--no-files"], program: "p", defaults: forward)
+        #expect(options.seed == 3 && options.batchSize == 8 && !options.writesFiles)
+        for flag in ["--steps", "--epochs", "--learning-rate", "--log-every", "--data-dir", "--dataset", "--mirror"] {
+            #expect {
+                try LessonOptions.parse([flag, "1"], program: "p", defaults: forward)
+            } throws: { error in
+                "\(error)" == "\(flag) is not an option of this lesson: it trains nothing and reads no dataset (--help lists the options it takes)"
+            }
+        }
+        let help = LessonOptions.usage(program: "p", about: "about", defaults: forward, extraFlags: [])
+        let listed = help.split(separator: "\n").filter { $0.hasPrefix("  --") }.map { String($0.split(separator: " ")[0]) }
+        #expect(listed == ["--batch-size", "--seed", "--threads", "--run-dir", "--no-files", "--tensorboard", "--help"])
+        let training = LessonOptions.usage(program: "p", about: "about", defaults: defaults, extraFlags: [])
+        #expect(training.contains("  --steps N ") && training.contains("  --epochs N ") && training.contains("  --learning-rate X "))
+    }
+
+    /// The step-1 line explains a first loss far from ln 10 instead of leaving it next to "ln 10".
+    @Test func firstLossLineExplainsItself() {
+        #expect(firstLossNote(Float(log(10.0)), whyHigh: "why") == "= ln 10: even odds on the 10 classes, what a model that knows nothing scores")
+        #expect(firstLossNote(2.4354, whyHigh: "why").hasPrefix("near ln 10 = 2.3026"))
+        #expect(firstLossNote(8.3917, whyHigh: Models.tutorialCNNFirstLoss)
+                == "well above ln 10 = 2.3026, the loss of even odds on the 10 classes: " + Models.tutorialCNNFirstLoss)
+        #expect(firstLossNote(0.3, whyHigh: "why").hasPrefix("below ln 10 = 2.3026"))
+    }
+
+    @Test func lessonsRefuseAndListFlagsAsTheyUseThem() throws {
+        let both = try runProduct("lesson01-linear-softmax", ["--steps", "5", "--epochs", "1"])
+        #expect(both.status == 2)
+        #expect(both.standardError.hasPrefix("lesson01-linear-softmax: --steps and --epochs both given"))
+        let steps = try runProduct("lesson06-init-histograms", ["--steps", "200"])
+        #expect(steps.status == 2 && steps.standardOutput.isEmpty)
+        #expect(steps.standardError.hasPrefix("lesson06-init-histograms: --steps is not an option of this lesson: it trains nothing"))
+        let help = try runProduct("lesson06-init-histograms", ["--help"])
+        #expect(help.status == 0)
+        #expect(help.standardOutput.contains("--seed N") && !help.standardOutput.contains("--steps"))
+        #expect(!help.standardOutput.contains("--learning-rate") && !help.standardOutput.contains("--data-dir"))
+    }
+
     @Test func badFlagPrintsUsageAndExitsWithCode2() throws {
         let result = try runProduct("lesson01-linear-softmax", ["--steps", "many"])
         #expect(result.status == 2)

@@ -17,7 +17,7 @@ struct LessonRunTests {
         // The stream: step 100, 200, …, 1000, then the summary and the test accuracy, last.
         let stream = lines.filter { $0.hasPrefix("step ") }
         #expect(stream.count == 11)  // step 1 (the initial loss) and steps 100, 200, …, 1000
-        #expect(stream.first == "step 1, loss 2.3026 (a model that knows nothing scores ln 10 = 2.3026)")
+        #expect(stream.first == "step 1, loss 2.3026 (= ln 10: even odds on the 10 classes, what a model that knows nothing scores)")
         #expect(stream.dropFirst().first?.hasPrefix("step 100, training accuracy ") == true)
         #expect(lines.dropLast(2).last?.hasPrefix("trained 1000 steps in ") == true)
         let last = try #require(lines.dropLast().last)
@@ -29,10 +29,10 @@ struct LessonRunTests {
         // The run folder holds what the log printed.
         let rows = try MetricsRow.read(folder.appendingPathComponent("metrics.csv").path)
         #expect(rows.map(\.step) == [1] + Array(stride(from: 10, through: 1000, by: 10)))   // a row every 100 / 10 steps
-        for line in stream.dropFirst() {                 // "step 100, training accuracy 0.93"
+        for line in stream.dropFirst() {                 // "step 100, training accuracy 0.9300"
             let parts = line.split(separator: " ")
             let row = try #require(rows.first { $0.step == Int(parts[1].dropLast()) })
-            #expect(dataNumber(row.accuracy) == String(parts[4]), "\(line) vs \(row)")
+            #expect(Float(row.accuracy).formatted(places: 4) == String(parts[4]), "\(line) vs \(row)")
         }
         #expect(rows.last?.testAccuracy.map { Float($0).formatted(places: 4) } == String(last.dropFirst("test accuracy ".count)))
         func svg(_ name: String) throws -> ParsedSVG {

@@ -2,8 +2,9 @@
 //
 // Each exercise is graded in its own child process (a Swift Testing exit test), so a crash in one
 // (an index out of range, a fatalError) fails that exercise with its reason and the others are
-// still graded. An exercise whose code still calls `notStarted()` is reported as cancelled
-// ("not started"), never as a failure: a fresh clone passes.
+// still graded. An exercise whose code still calls `notStarted()` is never a failure (a fresh clone
+// passes): the grader prints its own line, "not started: …", and Swift Testing, which has no such
+// status, labels the test cancelled.
 import Foundation
 import Grading
 import LearnerLayers
@@ -31,6 +32,8 @@ func grade(_ id: String) async throws {
     case .passed:
         return
     case .notStarted:
+        print(verdict.line(for: exercise))
+        fflush(nil)      // now, next to Swift Testing's own line for the test, not when the run ends
         try Test.cancel(Comment(rawValue: "not started: \(verdict.summary) in \(exercise.exercisePath)"))
     case .failed:
         // Recorded as an error whose text is the grader's one-line summary, so that the failure's

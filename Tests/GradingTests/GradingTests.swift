@@ -204,6 +204,9 @@ struct CrashIsolation {
         let verdict = try Self.childVerdict("linear", result)
         #expect(verdict.status == .notStarted)
         #expect(verdict.summary == "linearBackward still calls notStarted() (out (forward) already right)", "\(verdict.summary)")
+        // The grader's own line, printed by the learner's grading next to Swift Testing's "cancelled".
+        #expect(verdict.line(for: Catalog.exercise("linear")) == "not started: linear layer: forward, dx, dW, db "
+                + "(Exercises/01-Linear.swift): linearBackward still calls notStarted() (out (forward) already right)")
     }
 
     @Test("a wrong-shaped result is a failure naming both shapes")

@@ -42,6 +42,12 @@ public enum Models {
     ///   conv 5×5, 64 filters, same padding + ReLU → 14×14×64 → max-pool 2×2 →  7×7×64
     ///   flatten → 3136 → fully connected 1024 + ReLU [→ dropout] → fully connected 10
     ///
+    /// Why its first loss is far above ln 10 (the step-1 line of lessons 04 and 05 says it): summed
+    /// over thousands of inputs, weights of standard deviation 0.1 and biases of 0.1 give large scores,
+    /// so softmax puts nearly all its probability on one class, most often the wrong one.
+    public static let tutorialCNNFirstLoss = "a random CNN with weights of standard deviation 0.1 and biases 0.1 "
+        + "gives large scores, confidently wrong rather than evenly unsure"
+
     /// Weights: truncated normal with standard deviation 0.1; biases 0.1. With `keepProbability`
     /// below 1, dropout on the 1,024 activations (lesson 05).
     public static func tutorialCNN(keepProbability: Float = 1, seed: UInt64, layers: LayerSet = .engine) -> Sequential {

@@ -1,9 +1,10 @@
 import Foundation
 
 /// What every lesson does before training: apply `--threads`, load the dataset, and say where
-/// it came from. On a data error it prints the message (which names the file and what was
-/// wrong) and exits with code 1: never a stack trace.
-public func loadLessonData(_ options: LessonOptions) -> DatasetSplits {
+/// it came from; then turn `--epochs` into steps over `epochImages` training images (default:
+/// the whole training split). On a data error it prints the message (which names the file and
+/// what was wrong) and exits with code 1: never a stack trace.
+public func loadLessonData(_ options: inout LessonOptions, epochImages: Int? = nil) -> DatasetSplits {
     Threads.count = options.threads
     do {
         let data = try Datasets.load(options.dataset, directory: options.dataDirectory, mirror: options.mirror) {
@@ -16,6 +17,7 @@ public func loadLessonData(_ options: LessonOptions) -> DatasetSplits {
         }
         print("\(data.name.rawValue): \(data.train.count) training, \(data.validation.count) validation, "
             + "\(data.test.count) test images (\(data.source))")
+        options.resolveEpochs(trainingImages: epochImages ?? data.train.count)
         return data
     } catch {
         FileHandle.standardError.write(Data("\(options.program): \(error)\n".utf8))

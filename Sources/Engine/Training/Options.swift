@@ -40,6 +40,15 @@ public struct Flag: Sendable {
     }
 }
 
+/// The flags every lesson that trains accepts. A lesson that trains nothing (lesson 06) takes only
+/// some of them, and its `--help` lists only those: the others are refused, not silently ignored.
+public enum StandardFlag: String, CaseIterable, Sendable {
+    case steps = "--steps", epochs = "--epochs", batchSize = "--batch-size", learningRate = "--learning-rate"
+    case seed = "--seed", logEvery = "--log-every", dataDirectory = "--data-dir", dataset = "--dataset"
+    case mirror = "--mirror", threads = "--threads", runDirectory = "--run-dir", noFiles = "--no-files"
+    case tensorboard = "--tensorboard"
+}
+
 /// A lesson's default settings: the program from COURSE.md.
 public struct LessonDefaults: Sendable {
     public var steps: Int
@@ -47,6 +56,10 @@ public struct LessonDefaults: Sendable {
     public var learningRate: Float
     public var logEvery: Int
     public var seed: UInt64
+    /// The standard flags this lesson takes (all of them, for a lesson that trains).
+    public var flags: Set<StandardFlag>
+    /// Why the other standard flags are refused, e.g. "it trains nothing".
+    public var whyNotOtherFlags: String
 
     public init(steps: Int, batchSize: Int, learningRate: Float, logEvery: Int, seed: UInt64 = 1) {
         self.steps = steps
@@ -54,6 +67,16 @@ public struct LessonDefaults: Sendable {
         self.learningRate = learningRate
         self.logEvery = logEvery
         self.seed = seed
+        self.flags = Set(StandardFlag.allCases)
+        self.whyNotOtherFlags = ""
+    }
+
+    /// A lesson that trains nothing and reads no dataset: one batch of `batchSize` random inputs
+    /// through a network. It takes --batch-size, --seed, --threads and the run-folder flags only.
+    public init(forwardOnly batchSize: Int, seed: UInt64 = 1) {
+        self.init(steps: 1, batchSize: batchSize, learningRate: 1, logEvery: 1, seed: seed)
+        flags = [.batchSize, .seed, .threads, .runDirectory, .noFiles, .tensorboard]
+        whyNotOtherFlags = "it trains nothing and reads no dataset"
     }
 }
 
@@ -67,7 +90,11 @@ public struct UsageError: Error, CustomStringConvertible, Sendable {
 /// The settings every lesson accepts, parsed from the command line.
 public struct LessonOptions: Sendable {
     public var program: String
+    /// The training steps: `--steps`, or `--epochs` once `resolveEpochs(trainingImages:)` has run.
     public var steps: Int
+    /// `--epochs N` (instead of `--steps`): N passes over the training set, each
+    /// training images / batch size steps (550 for 55,000 images in batches of 100).
+    public var epochs: Int?
     public var batchSize: Int
     public var learningRate: Float
     public var seed: UInt64
@@ -129,6 +156,7 @@ public struct LessonOptions: Sendable {
             runDirectory: nil, writesFiles: true, extras: [:])
         for flag in extraFlags where flag.defaultValue != nil { options.extras[flag.name] = flag.defaultValue }
 
+        var stepsGiven = false
         var rest = arguments[...]
         while let argument = rest.popFirst() {
             // Accept both "--steps 100" and "--steps=100".
@@ -143,8 +171,14 @@ public struct LessonOptions: Sendable {
                 guard let next = rest.popFirst() else { throw UsageError(message: "\(name) needs a value") }
                 return next
             }
+            if let standard = StandardFlag(rawValue: name), !defaults.flags.contains(standard) {
+                throw UsageError(message: "\(name) is not an option of this lesson: \(defaults.whyNotOtherFlags) (--help lists the options it takes)")
+            }
             switch name {
-            case "--steps": options.steps = try integer(name, try value(), 1...100_000_000)
+            case "--steps":
+                options.steps = try integer(name, try value(), 1...100_000_000)
+                stepsGiven = true
+            case "--epochs": options.epochs = try integer(name, try value(), 1...100_000)
             case "--batch-size": options.batchSize = try integer(name, try value(), 1...100_000)
             case "--learning-rate": options.learningRate = try float(name, try number(name, try value(), 0...3e38, open: true))
             case "--seed": options.seed = UInt64(try integer(name, try value(), 0...Int.max))
@@ -201,7 +235,19 @@ public struct LessonOptions: Sendable {
                 }
             }
         }
+        if stepsGiven && options.epochs != nil {
+            throw UsageError(message: "--steps and --epochs both given: use one (an epoch is one pass over the training set, "
+                + "training images / --batch-size steps)")
+        }
         return options
+    }
+
+    /// With `--epochs N`, sets `steps` to N passes over `trainingImages` images in batches of
+    /// `batchSize` (the last partial batch of each pass is dropped, as the sampler does); without it,
+    /// leaves `steps` alone. `loadLessonData` calls it once the training set's size is known.
+    public mutating func resolveEpochs(trainingImages: Int) {
+        guard let epochs else { return }
+        steps = epochs * max(1, trainingImages / batchSize)
     }
 
     /// `check`'s result, for a rule that involves several flags at once (e.g. `--augment flip` only
@@ -243,20 +289,24 @@ public struct LessonOptions: Sendable {
     }
 
     static func usage(program: String, about: String, defaults: LessonDefaults, extraFlags: [Flag]) -> String {
-        var rows: [(String, String)] = [
-            ("--steps N", "training steps (default \(defaults.steps))"),
-            ("--batch-size N", "images per step (default \(defaults.batchSize))"),
-            ("--learning-rate X", "optimizer step size (default \(defaults.learningRate))"),
-            ("--seed N", "random seed for batch order and initialization (default \(defaults.seed))"),
-            ("--log-every N", "print the training accuracy every N steps (default \(defaults.logEvery))"),
-            ("--data-dir DIR", "read the four IDX files (.gz or not) from DIR (or set \(dataDirectoryVariable))"),
-            ("--dataset NAME", "mnist (default), fashion-mnist, or synthetic (built-in, no files)"),
-            ("--mirror URL", "download the dataset from this server instead of the public mirrors"),
-            ("--threads N", "threads for the math kernels (default: all \(ProcessInfo.processInfo.activeProcessorCount) cores)"),
-            ("--run-dir DIR", "write metrics.csv and the figures to DIR (default runs/\(program)/<date-time>)"),
-            ("--no-files", "write no run folder at all"),
-            ("--tensorboard", "also write TensorBoard event files there (tensorboard --logdir runs)"),
+        let trains = defaults.flags.contains(.steps)
+        let standard: [(StandardFlag, String, String)] = [
+            (.steps, "--steps N", "training steps (default \(defaults.steps))"),
+            (.epochs, "--epochs N", "train N passes over the training set instead (training images / batch size steps each); not with --steps"),
+            (.batchSize, "--batch-size N", trains ? "images per step (default \(defaults.batchSize))" : "inputs in the batch (default \(defaults.batchSize))"),
+            (.learningRate, "--learning-rate X", "optimizer step size (default \(defaults.learningRate))"),
+            (.seed, "--seed N", (trains ? "random seed for batch order and initialization" : "random seed for the inputs and the weights")
+                + " (default \(defaults.seed))"),
+            (.logEvery, "--log-every N", "print the training accuracy every N steps (default \(defaults.logEvery))"),
+            (.dataDirectory, "--data-dir DIR", "read the four IDX files (.gz or not) from DIR (or set \(dataDirectoryVariable))"),
+            (.dataset, "--dataset NAME", "mnist (default), fashion-mnist, or synthetic (built-in, no files)"),
+            (.mirror, "--mirror URL", "download the dataset from this server instead of the public mirrors"),
+            (.threads, "--threads N", "threads for the math kernels (default: all \(ProcessInfo.processInfo.activeProcessorCount) cores)"),
+            (.runDirectory, "--run-dir DIR", "write \(trains ? "metrics.csv and the figures" : "the figures") to DIR (default runs/\(program)/<date-time>)"),
+            (.noFiles, "--no-files", "write no run folder at all"),
+            (.tensorboard, "--tensorboard", "also write TensorBoard event files there (tensorboard --logdir runs)"),
         ]
+        var rows = standard.filter { defaults.flags.contains($0.0) }.map { ($0.1, $0.2) }
         for flag in extraFlags {
             let left = flag.valueName.isEmpty ? flag.name : "\(flag.name) \(flag.valueName)"
             rows.append((left, flag.help + (flag.defaultValue.map { " (default \($0))" } ?? "")))

@@ -41,8 +41,14 @@ public final class TrainingLog {
     private var window = (steps: 0, started: Date())
     // The loss and accuracy of the last `smoothing` steps, oldest overwritten first (for the smoothed curve).
     private var recent: [(loss: Float, accuracy: Float)] = []
+    /// Why this model's first loss is well above ln 10, printed on the step-1 line when it is.
+    private let whyFirstLossIsHigh: String
 
-    public init(_ options: LessonOptions, series: String = "", run: RunFolder? = nil) {
+    /// `whyFirstLossIsHigh`: what the step-1 line says when the first loss is more than 10 % above
+    /// ln 10 (e.g. the tutorial CNN's initialization); the default names random initial weights.
+    public init(_ options: LessonOptions, series: String = "", run: RunFolder? = nil, whyFirstLossIsHigh: String? = nil) {
+        self.whyFirstLossIsHigh = whyFirstLossIsHigh
+            ?? "the random initial weights give large scores, confidently wrong rather than evenly unsure"
         totalSteps = options.steps
         batchSize = options.batchSize
         logEvery = options.logEvery
@@ -63,12 +69,10 @@ public final class TrainingLog {
         if recent.count < smoothing { recent.append((loss, accuracy)) } else { recent[(step - 1) % smoothing] = (loss, accuracy) }
         if step == 1 || step % metricsEvery == 0 || step == totalSteps { startRow() }
         if step == 1 {
-            // The sanity check of chapter 1: a model that knows nothing spreads its bets evenly
-            // over the 10 classes and scores −log(1/10) = ln 10 ≈ 2.3026.
-            say("step 1, loss \(loss.formatted(places: 4)) (a model that knows nothing scores ln 10 = 2.3026)")
+            say("step 1, loss \(loss.formatted(places: 4)) (\(firstLossNote(loss, whyHigh: whyFirstLossIsHigh)))")
         }
         if step % logEvery == 0 {
-            say("step \(step), training accuracy \(format(accuracy))")
+            say("step \(step), training accuracy \(accuracy.formatted(places: 4))")
         }
         if statusLine.isActive {
             let now = Date()
@@ -120,6 +124,12 @@ public final class TrainingLog {
         pendingRow = false
     }
 
+    /// Prints `    after 1.8 epochs, <what>`: every lesson labels the evaluations it makes during
+    /// training by the passes over the training set so far (`BatchSampler.epochsSeen`), to one decimal.
+    public func say(afterEpochs epochs: Double, _ what: String) {
+        say("    after \(Float(epochs).formatted(places: 1)) epochs, \(what)")
+    }
+
     /// Prints a permanent line (clearing the status line first, so the two never mix).
     public func say(_ line: String) {
         statusLine.clear()
@@ -152,8 +162,22 @@ public final class TrainingLog {
     }
 }
 
-/// Formats an accuracy the way the 2017 tutorial printed it: 0.89, 0.921875.
-func format(_ accuracy: Float) -> String { String(format: "%g", Double(accuracy)) }
+/// What the step-1 line says next to the first loss. The sanity check of chapter 1: a model that
+/// knows nothing spreads its bets evenly over the 10 classes and scores −log(1/10) = ln 10 ≈ 2.3026.
+/// A loss far above that is not a bug in the loss but a model that starts out confidently wrong.
+func firstLossNote(_ loss: Float, whyHigh: String) -> String {
+    let ln10 = Float(log(10.0))
+    if loss.formatted(places: 4) == ln10.formatted(places: 4) {
+        return "= ln 10: even odds on the 10 classes, what a model that knows nothing scores"
+    }
+    if abs(loss - ln10) <= 0.1 * ln10 {
+        return "near ln 10 = 2.3026: even odds on the 10 classes, what a model that knows nothing scores"
+    }
+    if loss > ln10 {
+        return "well above ln 10 = 2.3026, the loss of even odds on the 10 classes: \(whyHigh)"
+    }
+    return "below ln 10 = 2.3026, the loss of even odds on the 10 classes: the model starts out knowing something"
+}
 
 func duration(_ seconds: Double) -> String {
     guard seconds.isFinite else { return "?" }
