@@ -244,7 +244,7 @@ private struct GEMMProblem: @unchecked Sendable {
                     for jr in stride(from: 0, to: nc, by: tileColumns) {
                         let sliver = UnsafePointer(packed + jr * kc)
                         let columnCount = min(tileColumns, nc - jr)
-                        if columnCount <= lanes && !packA {
+                        if isNarrow(width: columnCount) {
                             // A sliver one vector wide (lesson 01's 10 classes): 12 rows at a time instead.
                             for ir in stride(from: 0, to: mc, by: 2 * tileRows) {
                                 let i = ic + ir
@@ -316,9 +316,16 @@ private struct GEMMProblem: @unchecked Sendable {
         }
     }
 
-    /// Copies op(B)[depth..<depth+kc, columns..<columns+nc] into slivers of 16 columns:
-    /// sliver s holds rows p = 0..<kc of its 16 columns, one after another (16·kc floats),
-    /// zero-padded past the last column so the micro-kernel never needs a narrower path.
+    /// Whether a sliver of `width` valid columns goes to the one-vector kernel (`narrowMicroKernel`).
+    func isNarrow(width: Int) -> Bool { width <= lanes && !packA }
+
+    /// The floats per p in a packed sliver: a narrow one (only ever the last) is one vector wide.
+    func sliverStride(width: Int) -> Int { isNarrow(width: width) ? lanes : tileColumns }
+
+    /// Copies op(B)[depth..<depth+kc, columns..<columns+nc] into slivers of `tileColumns` columns:
+    /// sliver s holds rows p = 0..<kc of its columns, one after another (tileColumns·kc floats),
+    /// zero-padded past the last column so the micro-kernel never needs a narrower path. A last
+    /// sliver that fits in one vector is packed one vector wide, for `narrowMicroKernel`.
     private func packB(depth pc: Int, _ kc: Int, columns jc: Int, _ nc: Int, into packed: UnsafeMutablePointer<Float>) {
         for jr in stride(from: 0, to: nc, by: tileColumns) {
             let sliver = packed + jr * kc
@@ -336,22 +343,24 @@ private struct GEMMProblem: @unchecked Sendable {
                         target += tileColumns
                     }
                 } else {
+                    let rowLength = sliverStride(width: width)
                     for _ in 0..<kc {
                         for jj in 0..<width { target[jj] = source[jj] }
-                        for jj in width..<tileColumns { target[jj] = 0 }
+                        for jj in width..<rowLength { target[jj] = 0 }
                         source += ldb
-                        target += tileColumns
+                        target += rowLength
                     }
                 }
             } else {
                 // op(B)(p, j) = b[j * ldb + p]: read each stored row contiguously, write it strided.
+                let rowLength = sliverStride(width: width)
                 for jj in 0..<width {
                     let source = b + (j + jj) * ldb + pc
-                    for p in 0..<kc { sliver[p * tileColumns + jj] = source[p] }
+                    for p in 0..<kc { sliver[p * rowLength + jj] = source[p] }
                 }
-                if width < tileColumns {
+                if width < rowLength {
                     for p in 0..<kc {
-                        for jj in width..<tileColumns { sliver[p * tileColumns + jj] = 0 }
+                        for jj in width..<rowLength { sliver[p * rowLength + jj] = 0 }
                     }
                 }
             }
@@ -361,7 +370,7 @@ private struct GEMMProblem: @unchecked Sendable {
 
 /// C[0..<rows, 0..<columns] = alpha · Σ_p A(r, p) · B(p, ·) + beta · C   (beta == 0: C is not read).
 ///
-/// A(r, p) is a[r * rowStride + p * depthStride]; `b` is a packed sliver, 16 floats per p.
+/// A(r, p) is a[r * rowStride + p * depthStride]; `b` is a packed sliver, `tileColumns` floats per p.
 /// Rows past `rows` repeat the last valid row (so A is never read out of bounds) and are not stored.
 @inline(__always)
 private func microKernel(depth: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, rows: Int,
@@ -423,7 +432,7 @@ private func narrowMicroKernel(depth: Int, a: UnsafePointer<Float>, rowStride: I
         c8 = multiplyAdd(c8, Vector(repeating: ap[o8]), b0); c9 = multiplyAdd(c9, Vector(repeating: ap[o9]), b0)
         c10 = multiplyAdd(c10, Vector(repeating: ap[o10]), b0); c11 = multiplyAdd(c11, Vector(repeating: ap[o11]), b0)
         ap += depthStride
-        bp += tileColumns
+        bp += lanes   // a narrow sliver is packed one vector wide
     }
     let none = Vector()
     storeRow(c, c0, none, columns, alpha, beta)
@@ -456,9 +465,16 @@ private func storeRow(_ c: UnsafeMutablePointer<Float>, _ x0: Vector, _ x1: Vect
         store(v0, c)
         store(v1, c + lanes)
     } else {
-        for j in 0..<columns {
-            let v = j < lanes ? v0[j] : v1[j - lanes]
-            c[j] = beta == 0 ? v : v + beta * c[j]
+        // A partial row: spill the two vectors and copy the valid columns (indexing a vector lane
+        // by a variable costs more than the stack round trip).
+        var spilled = (v0, v1)
+        withUnsafeBytes(of: &spilled) { raw in
+            let v = raw.baseAddress!.assumingMemoryBound(to: Float.self)
+            if beta == 0 {
+                c.update(from: v, count: columns)
+            } else {
+                for j in 0..<columns { c[j] = v[j] + beta * c[j] }
+            }
         }
     }
 }
