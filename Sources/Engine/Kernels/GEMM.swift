@@ -434,19 +434,11 @@ private func narrowMicroKernel(depth: Int, a: UnsafePointer<Float>, rowStride: I
         ap += depthStride
         bp += lanes   // a narrow sliver is packed one vector wide
     }
-    let none = Vector()
-    storeRow(c, c0, none, columns, alpha, beta)
-    if rows > 1 { storeRow(c + ldc, c1, none, columns, alpha, beta) }
-    if rows > 2 { storeRow(c + 2 * ldc, c2, none, columns, alpha, beta) }
-    if rows > 3 { storeRow(c + 3 * ldc, c3, none, columns, alpha, beta) }
-    if rows > 4 { storeRow(c + 4 * ldc, c4, none, columns, alpha, beta) }
-    if rows > 5 { storeRow(c + 5 * ldc, c5, none, columns, alpha, beta) }
-    if rows > 6 { storeRow(c + 6 * ldc, c6, none, columns, alpha, beta) }
-    if rows > 7 { storeRow(c + 7 * ldc, c7, none, columns, alpha, beta) }
-    if rows > 8 { storeRow(c + 8 * ldc, c8, none, columns, alpha, beta) }
-    if rows > 9 { storeRow(c + 9 * ldc, c9, none, columns, alpha, beta) }
-    if rows > 10 { storeRow(c + 10 * ldc, c10, none, columns, alpha, beta) }
-    if rows > 11 { storeRow(c + 11 * ldc, c11, none, columns, alpha, beta) }
+    @inline(__always) func put(_ r: Int, _ v: Vector) {
+        if r < rows { storeRow(c + r * ldc, v, Vector(), columns, alpha, beta) }
+    }
+    put(0, c0); put(1, c1); put(2, c2); put(3, c3); put(4, c4); put(5, c5)
+    put(6, c6); put(7, c7); put(8, c8); put(9, c9); put(10, c10); put(11, c11)
 }
 
 /// c[0..<columns] = alpha · (x0, x1) + beta · c[0..<columns], not reading c when beta is 0.
