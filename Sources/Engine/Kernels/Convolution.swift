@@ -67,10 +67,11 @@ public func convolutionForward(_ shape: ConvolutionShape, input: UnsafePointer<F
     let pieces = min(s.batch, Threads.count * 4)
     let gemmThreads = pieces == 1 ? Threads.count : 1   // a single image: let the GEMM use the threads
     parallelFor(pieces) { piece in
-        let columns = UnsafeMutablePointer<Float>.allocate(capacity: q * p)
-        defer { columns.deallocate() }
+        let scratch = Scratch(s)
+        defer { scratch.deallocate() }
+        let columns = scratch.columns
         for n in (s.batch * piece / pieces)..<(s.batch * (piece + 1) / pieces) {
-            im2col(s, image: pointers.input + n * s.inputImageSize, into: columns)
+            im2col(s, image: pointers.input + n * s.inputImageSize, scratch: scratch)
             let out = pointers.output + n * s.outputImageSize                 // (Cout, Ho·Wo)
             for co in 0..<s.outputChannels { (out + co * p).update(repeating: pointers.bias[co], count: p) }
             gemm(transposeA: false, transposeB: false, m: s.outputChannels, n: p, k: q, alpha: 1,
@@ -100,12 +101,13 @@ public func convolutionBackward(_ shape: ConvolutionShape, input: UnsafePointer<
     parallelFor(pieces) { piece in
         let dW = pointers.partials + piece * partialSize, db = dW + cout * q
         db.update(repeating: 0, count: cout)
-        let columns = UnsafeMutablePointer<Float>.allocate(capacity: q * p)
-        defer { columns.deallocate() }
+        let scratch = Scratch(s)
+        defer { scratch.deallocate() }
+        let columns = scratch.columns
         let first = s.batch * piece / pieces
         for n in first..<(s.batch * (piece + 1) / pieces) {
             let dout = pointers.outputGradient + n * s.outputImageSize        // (Cout, Ho·Wo)
-            im2col(s, image: pointers.input + n * s.inputImageSize, into: columns)
+            im2col(s, image: pointers.input + n * s.inputImageSize, scratch: scratch)
             // dWᵀ += columns · doutᵀ   (Q, Cout): kept transposed, so the operand the GEMM must
             // transpose while packing is the small dout, not the columns (transposed back below).
             gemm(transposeA: false, transposeB: true, m: q, n: cout, k: p, alpha: 1,
@@ -151,9 +153,68 @@ private func insideRange(offset: Int, stride: Int, outputs: Int, width: Int) -> 
     return (min(first, end), end)
 }
 
+/// Floats allocated past the end of the scratch buffers, so a 16-float vector copy may run over.
+private let slack = 16
+
+/// One thread's buffers: the im2col matrix and, at stride 1, a zero-padded copy of one image.
+private struct Scratch {
+    let columns: UnsafeMutablePointer<Float>
+    let padded: UnsafeMutablePointer<Float>?
+
+    init(_ s: ConvolutionShape) {
+        columns = .allocate(capacity: s.patchSize * s.outputPixels + slack)
+        if s.stride == 1 {
+            let count = s.inputChannels * (s.inputHeight + 2 * s.padding) * (s.inputWidth + 2 * s.padding) + slack
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            buffer.initialize(repeating: 0, count: count)    // the border stays zero: only the inside is copied
+            padded = buffer
+        } else {
+            padded = nil
+        }
+    }
+
+    func deallocate() {
+        columns.deallocate()
+        padded?.deallocate()
+    }
+}
+
 /// columns[(c·K + ky)·K + kx][oy·Wo + ox] = x[c][oy·S − P + ky][ox·S − P + kx], 0 in the padding.
-private func im2col(_ s: ConvolutionShape, image x: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>) {
-    transfer(s, image: UnsafeMutablePointer(mutating: x), columns: columns, toColumns: true)
+///
+/// At stride 1 the image is first copied inside the zero border of `scratch.padded`; every run of
+/// the columns is then Wo consecutive pixels of the padded image, copied 16 floats at a time with
+/// no bounds logic (a copy that runs past a run's end is overwritten by the next run, or lands in
+/// the slack). The same values as `transfer`, several times faster on 14- and 28-pixel rows.
+private func im2col(_ s: ConvolutionShape, image x: UnsafePointer<Float>, scratch: Scratch) {
+    guard let padded = scratch.padded else {
+        transfer(s, image: UnsafeMutablePointer(mutating: x), columns: scratch.columns, toColumns: true)
+        return
+    }
+    let h = s.inputHeight, w = s.inputWidth, pad = s.padding, k = s.kernelSize
+    let hp = h + 2 * pad, wp = w + 2 * pad, ho = s.outputHeight, wo = s.outputWidth
+    for c in 0..<s.inputChannels {
+        for y in 0..<h {
+            (padded + (c * hp + y + pad) * wp + pad).update(from: x + (c * h + y) * w, count: w)
+        }
+    }
+    var run = scratch.columns
+    for c in 0..<s.inputChannels {
+        let plane = UnsafePointer(padded + c * hp * wp)
+        for ky in 0..<k {
+            for kx in 0..<k {
+                for oy in 0..<ho {
+                    let source = plane + (oy + ky) * wp + kx
+                    var ox = 0
+                    while ox < wo {
+                        UnsafeMutableRawPointer(run + ox).storeBytes(
+                            of: UnsafeRawPointer(source + ox).loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+                        ox += 16
+                    }
+                    run += wo
+                }
+            }
+        }
+    }
 }
 
 /// The adjoint of im2col: x[c][oy·S − P + ky][ox·S − P + kx] += columns[(c·K + ky)·K + kx][oy·Wo + ox].
