@@ -101,7 +101,7 @@ public func convolutionBackward(_ shape: ConvolutionShape, input: UnsafePointer<
     parallelFor(pieces) { piece in
         let dW = pointers.partials + piece * partialSize, db = dW + cout * q
         db.update(repeating: 0, count: cout)
-        let scratch = Scratch(s)
+        let scratch = Scratch(s, backward: pointers.inputGradient != nil)
         defer { scratch.deallocate() }
         let columns = scratch.columns
         let first = s.batch * piece / pieces
@@ -120,7 +120,7 @@ public func convolutionBackward(_ shape: ConvolutionShape, input: UnsafePointer<
                      a: pointers.weight, lda: q, b: dout, ldb: p, beta: 0, c: columns, ldc: p, threads: gemmThreads)
                 let image = dx + n * s.inputImageSize
                 image.update(repeating: 0, count: s.inputImageSize)
-                col2im(s, columns: columns, addingInto: image)
+                col2im(s, columns: columns, addingInto: image, scratch: scratch)
             }
         }
     }
@@ -156,26 +156,30 @@ private func insideRange(offset: Int, stride: Int, outputs: Int, width: Int) -> 
 /// Floats allocated past the end of the scratch buffers, so a 16-float vector copy may run over.
 private let slack = 16
 
-/// One thread's buffers: the im2col matrix and, at stride 1, a zero-padded copy of one image.
+/// One thread's buffers: the im2col matrix and, at stride 1, a zero-padded copy of one image
+/// (and, for backward, a padded image the input gradient is summed into).
 private struct Scratch {
     let columns: UnsafeMutablePointer<Float>
     let padded: UnsafeMutablePointer<Float>?
+    let paddedGradient: UnsafeMutablePointer<Float>?
 
-    init(_ s: ConvolutionShape) {
+    init(_ s: ConvolutionShape, backward: Bool = false) {
         columns = .allocate(capacity: s.patchSize * s.outputPixels + slack)
-        if s.stride == 1 {
+        (columns + s.patchSize * s.outputPixels).initialize(repeating: 0, count: slack)   // read past a last run, never used
+        func paddedImage() -> UnsafeMutablePointer<Float> {
             let count = s.inputChannels * (s.inputHeight + 2 * s.padding) * (s.inputWidth + 2 * s.padding) + slack
             let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
             buffer.initialize(repeating: 0, count: count)    // the border stays zero: only the inside is copied
-            padded = buffer
-        } else {
-            padded = nil
+            return buffer
         }
+        padded = s.stride == 1 ? paddedImage() : nil
+        paddedGradient = s.stride == 1 && backward ? paddedImage() : nil
     }
 
     func deallocate() {
         columns.deallocate()
         padded?.deallocate()
+        paddedGradient?.deallocate()
     }
 }
 
@@ -218,8 +222,46 @@ private func im2col(_ s: ConvolutionShape, image x: UnsafePointer<Float>, scratc
 }
 
 /// The adjoint of im2col: x[c][oy·S − P + ky][ox·S − P + kx] += columns[(c·K + ky)·K + kx][oy·Wo + ox].
-private func col2im(_ s: ConvolutionShape, columns: UnsafePointer<Float>, addingInto x: UnsafeMutablePointer<Float>) {
-    transfer(s, image: x, columns: UnsafeMutablePointer(mutating: columns), toColumns: false)
+///
+/// At stride 1 the runs are added 16 floats at a time into a zero-padded image (lanes past a run's
+/// end keep their value), whose inside then overwrites x. Each pixel receives the same additions
+/// in the same order as in `transfer`, so the sums are the same to the bit.
+private func col2im(_ s: ConvolutionShape, columns: UnsafePointer<Float>, addingInto x: UnsafeMutablePointer<Float>,
+                    scratch: Scratch) {
+    guard let padded = scratch.paddedGradient else {
+        transfer(s, image: x, columns: UnsafeMutablePointer(mutating: columns), toColumns: false)
+        return
+    }
+    let h = s.inputHeight, w = s.inputWidth, pad = s.padding, k = s.kernelSize
+    let hp = h + 2 * pad, wp = w + 2 * pad, ho = s.outputHeight, wo = s.outputWidth
+    padded.update(repeating: 0, count: s.inputChannels * hp * wp)
+    let lane = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+    let lastLanes = lane .< SIMD16(repeating: Int32(wo % 16))   // the valid lanes of a run's last, partial vector
+    var run = columns
+    for c in 0..<s.inputChannels {
+        let plane = padded + c * hp * wp
+        for ky in 0..<k {
+            for kx in 0..<k {
+                for oy in 0..<ho {
+                    let target = plane + (oy + ky) * wp + kx
+                    var ox = 0
+                    while ox < wo {
+                        let old = UnsafeRawPointer(target + ox).loadUnaligned(as: SIMD16<Float>.self)
+                        let sum = old + UnsafeRawPointer(run + ox).loadUnaligned(as: SIMD16<Float>.self)
+                        UnsafeMutableRawPointer(target + ox).storeBytes(
+                            of: wo - ox >= 16 ? sum : old.replacing(with: sum, where: lastLanes), as: SIMD16<Float>.self)
+                        ox += 16
+                    }
+                    run += wo
+                }
+            }
+        }
+    }
+    for c in 0..<s.inputChannels {
+        for y in 0..<h {
+            (x + (c * h + y) * w).update(from: padded + (c * hp + y + pad) * wp + pad, count: w)
+        }
+    }
 }
 
 /// Walks every (input channel, kernel row, kernel column, output row) run of the im2col matrix once:
