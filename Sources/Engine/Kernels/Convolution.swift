@@ -194,26 +194,36 @@ private func im2col(_ s: ConvolutionShape, image x: UnsafePointer<Float>, scratc
         transfer(s, image: UnsafeMutablePointer(mutating: x), columns: scratch.columns, toColumns: true)
         return
     }
-    let h = s.inputHeight, w = s.inputWidth, pad = s.padding, k = s.kernelSize
-    let hp = h + 2 * pad, wp = w + 2 * pad, ho = s.outputHeight, wo = s.outputWidth
+    let h = s.inputHeight, w = s.inputWidth, pad = s.padding, wp = w + 2 * pad, wo = s.outputWidth
     for c in 0..<s.inputChannels {
         for y in 0..<h {
-            (padded + (c * hp + y + pad) * wp + pad).update(from: x + (c * h + y) * w, count: w)
+            (padded + (c * (h + 2 * pad) + y + pad) * wp + pad).update(from: x + (c * h + y) * w, count: w)
         }
     }
-    var run = scratch.columns
+    forEachRun(s, padded: padded, columns: scratch.columns) { source, run in
+        var ox = 0
+        while ox < wo {
+            UnsafeMutableRawPointer(run + ox).storeBytes(
+                of: UnsafeRawPointer(source + ox).loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+            ox += 16
+        }
+    }
+}
+
+/// At stride 1: calls `body(pixels, run)` for every run of the im2col matrix in order, where `run`
+/// is the run's Wo floats in `columns` and `pixels` the Wo pixels of the padded image it holds.
+@inline(__always)
+private func forEachRun(_ s: ConvolutionShape, padded: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>,
+                        _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+    let k = s.kernelSize, hp = s.inputHeight + 2 * s.padding, wp = s.inputWidth + 2 * s.padding
+    let ho = s.outputHeight, wo = s.outputWidth
+    var run = columns
     for c in 0..<s.inputChannels {
-        let plane = UnsafePointer(padded + c * hp * wp)
+        let plane = padded + c * hp * wp
         for ky in 0..<k {
             for kx in 0..<k {
                 for oy in 0..<ho {
-                    let source = plane + (oy + ky) * wp + kx
-                    var ox = 0
-                    while ox < wo {
-                        UnsafeMutableRawPointer(run + ox).storeBytes(
-                            of: UnsafeRawPointer(source + ox).loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
-                        ox += 16
-                    }
+                    body(plane + (oy + ky) * wp + kx, run)
                     run += wo
                 }
             }
@@ -232,29 +242,19 @@ private func col2im(_ s: ConvolutionShape, columns: UnsafePointer<Float>, adding
         transfer(s, image: x, columns: UnsafeMutablePointer(mutating: columns), toColumns: false)
         return
     }
-    let h = s.inputHeight, w = s.inputWidth, pad = s.padding, k = s.kernelSize
-    let hp = h + 2 * pad, wp = w + 2 * pad, ho = s.outputHeight, wo = s.outputWidth
+    let h = s.inputHeight, w = s.inputWidth, pad = s.padding
+    let hp = h + 2 * pad, wp = w + 2 * pad, wo = s.outputWidth
     padded.update(repeating: 0, count: s.inputChannels * hp * wp)
     let lane = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
     let lastLanes = lane .< SIMD16(repeating: Int32(wo % 16))   // the valid lanes of a run's last, partial vector
-    var run = columns
-    for c in 0..<s.inputChannels {
-        let plane = padded + c * hp * wp
-        for ky in 0..<k {
-            for kx in 0..<k {
-                for oy in 0..<ho {
-                    let target = plane + (oy + ky) * wp + kx
-                    var ox = 0
-                    while ox < wo {
-                        let old = UnsafeRawPointer(target + ox).loadUnaligned(as: SIMD16<Float>.self)
-                        let sum = old + UnsafeRawPointer(run + ox).loadUnaligned(as: SIMD16<Float>.self)
-                        UnsafeMutableRawPointer(target + ox).storeBytes(
-                            of: wo - ox >= 16 ? sum : old.replacing(with: sum, where: lastLanes), as: SIMD16<Float>.self)
-                        ox += 16
-                    }
-                    run += wo
-                }
-            }
+    forEachRun(s, padded: padded, columns: UnsafeMutablePointer(mutating: columns)) { target, run in
+        var ox = 0
+        while ox < wo {
+            let old = UnsafeRawPointer(target + ox).loadUnaligned(as: SIMD16<Float>.self)
+            let sum = old + UnsafeRawPointer(run + ox).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(target + ox).storeBytes(
+                of: wo - ox >= 16 ? sum : old.replacing(with: sum, where: lastLanes), as: SIMD16<Float>.self)
+            ox += 16
         }
     }
     for c in 0..<s.inputChannels {
