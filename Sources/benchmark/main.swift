@@ -1,8 +1,14 @@
-// Speed of the engine at the shapes the lessons use: GEMM GFLOP/s (next to numpy's, when python3
-// with numpy is installed, measured in the same run so the ratio holds on a busy machine),
-// convolution forward and backward times, training images/s for lesson 04's two networks, and
-// batch norm's share of a lesson-07 training step next to the convolutions'.
-// lesson 08's augmentation: images/s and its cost next to a SimpleCNN training step.
+// Speed of the engine at the shapes the lessons use, next to its peers measured in the same run
+// (so the ratios hold on a busy machine) and next to the machine's own limit:
+//   - the fused multiply-add peak, measured with a register-only loop on all threads;
+//   - GEMM GFLOP/s, as a fraction of that peak and next to numpy's (python3 with numpy);
+//   - convolution forward and backward times and GFLOP/s, as a fraction of the peak;
+//   - training images/s for lesson 04's two networks next to PyTorch's on the same networks
+//     (Sources/benchmark/peers/pytorch_cnn.py), and the optimizer step's memory traffic in GB/s;
+//   - batch norm's share of a lesson-07 training step next to the convolutions';
+//   - lesson 08's augmentation: images/s and its cost next to a SimpleCNN training step.
+// A peer that is not installed is reported as such: no figure from another run is ever printed.
+// The Python used for the peers is $BENCHMARK_PYTHON, else python3.
 //
 // Run: swift run -c release benchmark [--threads N] [--quick]
 import Engine
@@ -19,10 +25,10 @@ func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
 
 /// The best of repeated timings over at least `minimumSeconds` (the machine is shared: the
 /// fastest repetition is the least disturbed one).
-func bestTime(_ body: () -> Void) -> Double {
+func bestTime(seconds: Double = minimumSeconds, _ body: () -> Void) -> Double {
     body()  // warm up: page in buffers, spin up threads
     var best = Double.infinity, total = 0.0
-    while total < minimumSeconds {
+    while total < seconds {
         let start = now()
         body()
         let t = now() - start
@@ -40,7 +46,69 @@ var uptime: String {
         "load average " + $0.split(separator: " ").prefix(3).joined(separator: " ")
     } ?? ""
 }
-print("benchmark: \(Threads.count) threads, \(ProcessInfo.processInfo.activeProcessorCount) cores, \(uptime)")
+/// The processor's name (Linux: /proc/cpuinfo's "model name"; macOS: sysctl machdep.cpu.brand_string).
+var machine: String {
+    #if os(Linux)
+    let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    if let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+       let colon = line.firstIndex(of: ":") {
+        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
+    #elseif os(macOS)
+    var size = 0
+    if sysctlbyname("machdep.cpu.brand_string", nil, &size, nil, 0) == 0, size > 0 {
+        var name = [CChar](repeating: 0, count: size)
+        if sysctlbyname("machdep.cpu.brand_string", &name, &size, nil, 0) == 0 { return String(cString: name) }
+    }
+    #endif
+    return "unknown processor"
+}
+let date = ISO8601DateFormatter().string(from: Date())
+print("benchmark: \(Threads.count) threads, \(ProcessInfo.processInfo.activeProcessorCount) cores, \(machine), \(date), \(uptime)")
+if let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.flatMap({ Double($0) }),
+   load > Double(ProcessInfo.processInfo.activeProcessorCount) {
+    print("  (the cores are shared with other work: every figure below is lower than on a quiet machine, and"
+        + " only ratios measured side by side mean much)")
+}
+
+// MARK: - Peers: numpy and PyTorch, run by Python in this run
+
+/// The Python that runs the peers: $BENCHMARK_PYTHON, else python3 on the PATH.
+let python = ProcessInfo.processInfo.environment["BENCHMARK_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
+
+/// Runs `python arguments…` with the engine's thread count for the BLAS libraries; returns the
+/// exit status (nil when Python could not be started) and standard output.
+func runPython(_ arguments: [String]) -> (status: Int32?, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [python] + arguments
+    var environment = ProcessInfo.processInfo.environment
+    for variable in ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"] {
+        environment[variable] = String(Threads.count)      // same thread count as the engine
+    }
+    process.environment = environment
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return (nil, "") }
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+// MARK: - The machine's limit
+
+/// Every kernel's GFLOP/s is printed as a fraction of this: the fused multiply-add peak of a loop
+/// that touches no memory, on all threads, with the widest vectors the engine can use.
+print("\nFused multiply-add peak (register-only loop, 16 independent accumulators a thread)")
+let peak8 = measureFMAPeak(lanes: 8, seconds: quick ? 0.05 : 0.2)
+let peak16 = measureFMAPeak(lanes: 16, seconds: quick ? 0.05 : 0.2)
+let peakOneThread = measureFMAPeak(lanes: peak16 > 1.2 * peak8 ? 16 : 8, threads: 1, seconds: quick ? 0.05 : 0.2)
+let peak = max(peak8, peak16)
+print("  \(Threads.count) threads: \(number(peak16)) GFLOP/s with 16-float vectors (512-bit), \(number(peak8)) with 8-float (256-bit)")
+print("  1 thread:  \(number(peakOneThread)) GFLOP/s (the \(Threads.count)-thread peak is \(number(peak / peakOneThread, 2))× that)")
+print("  below, \"% peak\" is a kernel's GFLOP/s as a share of \(number(peak)) GFLOP/s")
+func percentOfPeak(_ gflops: Double) -> String { "\(Int((100 * gflops / peak).rounded())) %" }
 
 // MARK: - GEMM
 
@@ -56,7 +124,7 @@ let gemmShapes: [GEMMShape] = [
     GEMMShape(what: "lesson 01 dx = dy·Wᵀ", m: 100, n: 784, k: 10, transposeA: false, transposeB: true),
     GEMMShape(what: "CNN conv1 per image W·cols", m: 32, n: 784, k: 25, transposeA: false, transposeB: false),
     GEMMShape(what: "CNN conv2 per image W·cols", m: 64, n: 196, k: 800, transposeA: false, transposeB: false),
-    GEMMShape(what: "CNN conv2 dW = dy·colsᵀ", m: 64, n: 800, k: 196, transposeA: false, transposeB: true),
+    GEMMShape(what: "CNN conv2 dWᵀ = cols·dyᵀ", m: 800, n: 64, k: 196, transposeA: false, transposeB: true),
     GEMMShape(what: "CNN conv2 dcols = Wᵀ·dy", m: 800, n: 196, k: 64, transposeA: true, transposeB: false),
     GEMMShape(what: "CNN fc1 forward x·W", m: 100, n: 1024, k: 3136, transposeA: false, transposeB: false),
     GEMMShape(what: "CNN fc1 dW = xᵀ·dy", m: 3136, n: 1024, k: 100, transposeA: true, transposeB: false),
@@ -66,68 +134,94 @@ let gemmShapes: [GEMMShape] = [
     GEMMShape(what: "square 1024", m: 1024, n: 1024, k: 1024, transposeA: false, transposeB: false),
 ]
 
-/// numpy's matmul at the same shapes, in one python3 run: GFLOP/s per shape, or nil without numpy.
-func numpyGFLOPs(_ shapes: [GEMMShape]) -> [Double]? {
+/// Repeated measurements of one rate. A busy machine can slow any single measurement many times
+/// over (a row once read `100×784×10  engine 43.9  numpy 0.1`: a BLAS whose threads spin-wait
+/// for a core that another program holds): each rate is measured in `rounds` rounds, interleaved
+/// with the other shapes', and the best is kept. When no two rounds agree within 25 %, or the best
+/// is below 5 % of the machine's peak (no matrix multiply of a million multiply-adds is that slow
+/// on an idle core), the figure is flagged as unstable rather than printed as if it were one.
+struct Rates {
+    var values: [Double] = []
+    var best: Double { values.max() ?? 0 }
+    var stable: Bool {
+        let sorted = values.sorted(by: >)
+        return sorted.count >= 2 && sorted[1] >= 0.75 * sorted[0] && sorted[0] >= 0.05 * peak
+    }
+    var spread: String { values.map { number($0) }.joined(separator: "/") }
+}
+let rounds = 3
+
+/// numpy's matmul at the same shapes, in one Python run, `rounds` interleaved rounds; nil without numpy.
+func numpyGFLOPs(_ shapes: [GEMMShape]) -> [Rates]? {
     let list = shapes.map { "(\($0.m),\($0.n),\($0.k),\($0.transposeA ? 1 : 0),\($0.transposeB ? 1 : 0))" }.joined(separator: ",")
     let script = """
         import time, numpy as np
         rng = np.random.default_rng(1)
+        cases = []
         for m, n, k, ta, tb in [\(list)]:
             a = rng.standard_normal((k, m) if ta else (m, k), dtype=np.float32)
             b = rng.standard_normal((n, k) if tb else (k, n), dtype=np.float32)
-            A = a.T if ta else a
-            B = b.T if tb else b
-            c = np.empty((m, n), dtype=np.float32)
-            np.matmul(A, B, out=c)
-            best, total = 1e9, 0.0
-            while total < \(minimumSeconds):
-                t = time.perf_counter(); np.matmul(A, B, out=c); t = time.perf_counter() - t
-                best = min(best, t); total += t
-            print(2.0 * m * n * k / best * 1e-9)
+            cases.append((m, n, k, a.T if ta else a, b.T if tb else b, np.empty((m, n), dtype=np.float32)))
+        rates = [[] for _ in cases]
+        for _ in range(\(rounds)):
+            for (m, n, k, A, B, c), r in zip(cases, rates):
+                np.matmul(A, B, out=c)
+                best, total = 1e9, 0.0
+                while total < \(minimumSeconds / Double(rounds)):
+                    t = time.perf_counter(); np.matmul(A, B, out=c); t = time.perf_counter() - t
+                    best = min(best, t); total += t
+                r.append(2.0 * m * n * k / best * 1e-9)
+        for r in rates:
+            print(" ".join(map(str, r)))
         """
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script]
-    var environment = ProcessInfo.processInfo.environment
-    environment["OMP_NUM_THREADS"] = String(Threads.count)      // same thread count as the engine
-    environment["OPENBLAS_NUM_THREADS"] = String(Threads.count)
-    process.environment = environment
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    guard (try? process.run()) != nil else { return nil }
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { return nil }
-    let values = String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { Double($0) }
-    return values.count == shapes.count ? values : nil
+    let (status, output) = runPython(["-c", script])
+    guard status == 0 else { return nil }
+    let rows = output.split(separator: "\n").map { Rates(values: $0.split(separator: " ").compactMap { Double($0) }) }
+    return rows.count == shapes.count && rows.allSatisfy({ $0.values.count == rounds }) ? rows : nil
 }
 
-print("\nGEMM, C = op(A)·op(B) (m×k times k×n)")
-var engineRates: [Double] = []
-for s in gemmShapes {
+print("\nGEMM, C = op(A)·op(B) (m×k times k×n), best of \(rounds) interleaved rounds")
+var engineRates = [Rates](repeating: Rates(), count: gemmShapes.count)
+let gemmOperands = gemmShapes.map { s in
     var rng = RandomSource(seed: 1)
-    let a = Tensor(normal: s.transposeA ? [s.k, s.m] : [s.m, s.k], rng: &rng)
-    let b = Tensor(normal: s.transposeB ? [s.n, s.k] : [s.k, s.n], rng: &rng)
-    var c = Tensor(zeros: [s.m, s.n])
-    let t = bestTime {
-        a.scalars.withUnsafeBufferPointer { pa in
-            b.scalars.withUnsafeBufferPointer { pb in
-                c.scalars.withUnsafeMutableBufferPointer { pc in
-                    gemm(transposeA: s.transposeA, transposeB: s.transposeB, m: s.m, n: s.n, k: s.k, alpha: 1,
-                         a: pa.baseAddress!, lda: a.shape[1], b: pb.baseAddress!, ldb: b.shape[1],
-                         beta: 0, c: pc.baseAddress!, ldc: s.n)
+    return (Tensor(normal: s.transposeA ? [s.k, s.m] : [s.m, s.k], rng: &rng),
+            Tensor(normal: s.transposeB ? [s.n, s.k] : [s.k, s.n], rng: &rng))
+}
+for _ in 0..<rounds {
+    for (i, s) in gemmShapes.enumerated() {
+        let (a, b) = gemmOperands[i]
+        var c = Tensor(zeros: [s.m, s.n])
+        let t = bestTime(seconds: minimumSeconds / Double(rounds)) {
+            a.scalars.withUnsafeBufferPointer { pa in
+                b.scalars.withUnsafeBufferPointer { pb in
+                    c.scalars.withUnsafeMutableBufferPointer { pc in
+                        gemm(transposeA: s.transposeA, transposeB: s.transposeB, m: s.m, n: s.n, k: s.k, alpha: 1,
+                             a: pa.baseAddress!, lda: a.shape[1], b: pb.baseAddress!, ldb: b.shape[1],
+                             beta: 0, c: pc.baseAddress!, ldc: s.n)
+                    }
                 }
             }
         }
+        engineRates[i].values.append(2 * Double(s.m * s.n * s.k) / t * 1e-9)
     }
-    engineRates.append(2 * Double(s.m * s.n * s.k) / t * 1e-9)
 }
 let numpyRates = numpyGFLOPs(gemmShapes)
-print(pad("  shape", 32) + pad("m×n×k", 17) + pad("engine GFLOP/s", 16) + (numpyRates == nil ? "" : "numpy GFLOP/s  ratio"))
+print(pad("  shape", 30) + pad("m×n×k", 16) + pad("engine GFLOP/s", 16) + pad("% peak", 8)
+    + (numpyRates == nil ? "numpy: not installed (\(python) -c 'import numpy' failed)" : "numpy GFLOP/s  engine/numpy"))
 for (i, s) in gemmShapes.enumerated() {
-    var line = pad("  " + s.what, 32) + pad("\(s.m)×\(s.n)×\(s.k)", 17) + pad(number(engineRates[i]), 16)
-    if let numpy = numpyRates { line += pad(number(numpy[i]), 15) + number(engineRates[i] / numpy[i], 2) }
+    let engine = engineRates[i]
+    var line = pad("  " + s.what, 30) + pad("\(s.m)×\(s.n)×\(s.k)", 16) + pad(number(engine.best), 16)
+        + pad(percentOfPeak(engine.best), 8)
+    if let numpy = numpyRates?[i] {
+        line += pad(number(numpy.best), 15)
+        if engine.stable && numpy.stable {
+            line += number(engine.best / numpy.best, 2)
+        } else {
+            line += "unstable, no ratio (rounds: engine \(engine.spread), numpy \(numpy.spread))"
+        }
+    } else if !engine.stable {
+        line += "unstable (rounds: \(engine.spread))"
+    }
     print(line)
 }
 
@@ -146,7 +240,8 @@ let convCases = [
 ]
 
 print("\nConvolution layers (forward; backward = dW, db and dx)")
-print(pad("  layer", 30) + pad("batch", 7) + pad("forward ms", 12) + pad("GFLOP/s", 10) + pad("backward ms", 13) + "GFLOP/s")
+print(pad("  layer", 30) + pad("batch", 7) + pad("forward ms", 12) + pad("GFLOP/s", 10) + pad("% peak", 8)
+    + pad("backward ms", 13) + pad("GFLOP/s", 10) + "% peak")
 for c in convCases {
     var rng = RandomSource(seed: 2)
     let conv = Conv2D(inputChannels: c.inputChannels, outputChannels: c.outputChannels, kernelSize: c.kernel,
@@ -157,8 +252,10 @@ for c in convCases {
     let forward = bestTime { y = conv.forward(x, mode: .training) }
     let backward = bestTime { _ = conv.backward(dy) }
     let flops = 2.0 * Double(y.count * c.inputChannels * c.kernel * c.kernel)
-    print(pad("  " + c.what, 30) + pad("\(c.batch)", 7) + pad(number(forward * 1e3, 2), 12) + pad(number(flops / forward * 1e-9), 10)
-        + pad(number(backward * 1e3, 2), 13) + number(2 * flops / backward * 1e-9))
+    let forwardRate = flops / forward * 1e-9, backwardRate = 2 * flops / backward * 1e-9
+    print(pad("  " + c.what, 30) + pad("\(c.batch)", 7) + pad(number(forward * 1e3, 2), 12) + pad(number(forwardRate), 10)
+        + pad(percentOfPeak(forwardRate), 8) + pad(number(backward * 1e3, 2), 13) + pad(number(backwardRate), 10)
+        + percentOfPeak(backwardRate))
 }
 
 // MARK: - Training
@@ -204,11 +301,54 @@ func trainingRate(_ model: Sequential, batchSize: Int, learningRate: Float) -> D
 }
 
 print("\nTraining (forward + backward + Adam), images/s")
-let cnnRate = trainingRate(Models.tutorialCNN(seed: 1), batchSize: 100, learningRate: 1e-4)
-print("  2017 CNN (lesson 04), batch 100:   \(Int(cnnRate)) images/s")
+let cnnModel = Models.tutorialCNN(seed: 1)
+let cnnRate = trainingRate(cnnModel, batchSize: 100, learningRate: 1e-4)
 let simpleRate = trainingRate(Models.simpleCNN(seed: 1), batchSize: 64, learningRate: 1e-3)
-print("  SimpleCNN, batch 64:               \(Int(simpleRate)) images/s")
-print("  (PyTorch and TensorFlow: not measured in this run; a peer's figure from another run or machine is no comparison)")
+
+/// PyTorch on the same two networks (Sources/benchmark/peers/pytorch_cnn.py), in this run.
+let pytorchScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("peers/pytorch_cnn.py").path
+let pytorch: (version: String, cnn: Double, simple: Double)? = {
+    let (status, output) = runPython([pytorchScript, "--threads", String(Threads.count)] + (quick ? ["--quick"] : []))
+    guard status == 0 else { return nil }
+    var fields: [String: [Substring]] = [:]
+    for line in output.split(separator: "\n") {
+        let words = line.split(separator: " ")
+        if let key = words.first { fields[String(key)] = Array(words.dropFirst()) }
+    }
+    guard let version = fields["torch"]?.first, let cnn = fields["cnn"]?.first.flatMap({ Double($0) }),
+          let simple = fields["simple"]?.first.flatMap({ Double($0) }) else { return nil }
+    return (String(version), cnn, simple)
+}()
+if let torch = pytorch {
+    print("  PyTorch \(torch.version) on the same networks, \(Threads.count) threads (\(python), peers/pytorch_cnn.py)")
+}
+print(pad("  network", 36) + pad("engine", 10) + (pytorch == nil ? "PyTorch: not installed (\(python) -c 'import torch' failed)" : pad("PyTorch", 10) + "engine/PyTorch"))
+for (what, engine, peer) in [("2017 CNN (lesson 04), batch 100", cnnRate, pytorch?.cnn),
+                             ("SimpleCNN, batch 64", simpleRate, pytorch?.simple)] {
+    print(pad("  " + what, 36) + pad("\(Int(engine))", 10) + (peer.map { pad("\(Int($0))", 10) + number(engine / $0, 2) } ?? ""))
+}
+
+// One optimizer step plus the gradient zeroing that goes with it, on lesson 04's 3.27 million
+// parameters: a stream through memory, so its speed is GB/s. The traffic counted is the least
+// any implementation needs: read the weights, gradients and both moments, write the weights, the
+// moments and the zeroed gradients (32 bytes a parameter). Next to it, a plain copy of as many bytes.
+do {
+    let parameters = cnnModel.parameters
+    let optimizer = Adam(learningRate: 1e-4)
+    let count = parameters.reduce(0) { $0 + $1.value.count }
+    let t = bestTime {
+        optimizer.step(parameters)
+        for p in parameters { p.zeroGradient() }
+    }
+    let bytes = Double(32 * count)
+    let source = UnsafeMutablePointer<Float>.allocate(capacity: 4 * count), target = UnsafeMutablePointer<Float>.allocate(capacity: 4 * count)
+    defer { source.deallocate(); target.deallocate() }
+    source.initialize(repeating: 1, count: 4 * count)
+    let copy = bestTime { target.update(from: source, count: 4 * count) }
+    print("  Adam step + zeroing the gradients, \(count) parameters: \(number(t * 1e3, 2)) ms, \(number(bytes / t * 1e-9)) GB/s"
+        + " (copying as many bytes: \(number(bytes / copy * 1e-9)) GB/s)")
+}
 
 // MARK: - Lesson 07: batch norm next to the convolutions
 

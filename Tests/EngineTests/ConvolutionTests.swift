@@ -12,7 +12,7 @@ struct ConvolutionTests {
     }
 
     /// Awkward shapes: batch of 1, one channel, odd sizes, stride 2, padding 0 and 2, even and 1×1 kernels,
-    /// a kernel as large as the padded input, padding larger than the kernel's reach.
+    /// a kernel as large as the padded input, padding larger than the kernel's reach, rows of 35 pixels.
     static let cases = [
         Case(batch: 1, inputChannels: 1, height: 5, width: 5, outputChannels: 1, kernel: 3, stride: 1, padding: 0),
         Case(batch: 2, inputChannels: 3, height: 7, width: 9, outputChannels: 4, kernel: 3, stride: 2, padding: 2),
@@ -22,6 +22,8 @@ struct ConvolutionTests {
         Case(batch: 2, inputChannels: 2, height: 8, width: 8, outputChannels: 3, kernel: 2, stride: 2, padding: 1),
         Case(batch: 1, inputChannels: 2, height: 3, width: 4, outputChannels: 2, kernel: 3, stride: 3, padding: 2),
         Case(batch: 3, inputChannels: 1, height: 4, width: 4, outputChannels: 7, kernel: 8, stride: 1, padding: 2),
+        // Rows wider than one 16-float copy (the stride-1 im2col copies runs 16 floats at a time).
+        Case(batch: 2, inputChannels: 1, height: 6, width: 35, outputChannels: 2, kernel: 3, stride: 1, padding: 1),
     ]
 
     static func random(_ c: Case, seed: UInt64) -> (conv: Conv2D, x: Tensor, dy: Tensor) {

@@ -43,6 +43,20 @@ struct OptimizerTests {
         #expect(abs(p.value.scalars[1] - 1.02) < 1e-5)
     }
 
+    @Test func adamClearsTheGradientsItUsedAndZeroingNoticesNewOnes() {
+        let p = parameter(Array(repeating: 1, count: 37), gradient: (0..<37).map { Float($0) - 18 })  // SIMD blocks and the tail
+        Adam().step([p])
+        #expect(p.gradient.scalars == Array(repeating: 0, count: 37))
+        #expect(p.gradientIsZero)
+        p.gradient.scalars[36] = 4           // what a backward pass does: add into the gradient
+        #expect(!p.gradientIsZero)
+        p.zeroGradient()
+        #expect(p.gradient.scalars == Array(repeating: 0, count: 37))
+        p.gradient.add(Tensor(shape: [37], scalars: Array(repeating: 1, count: 37)))
+        p.zeroGradient()
+        #expect(p.gradient.scalars == Array(repeating: 0, count: 37))
+    }
+
     @Test func adamWDecaysWeightsDecoupled() {
         // Zero gradient: plain Adam does not move, AdamW shrinks w by lr·decay·w.
         let p = parameter([2], gradient: [0])

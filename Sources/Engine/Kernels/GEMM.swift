@@ -13,15 +13,25 @@
 //           for each 6 rows                               (ir)
 //             micro-kernel: a 6×16 tile of C held in 12 SIMD8 registers, updated KC times
 //             with a rank-1 product (6 broadcast values of A × 16 values of B)
+//             (with AVX-512, 6×32 in 12 SIMD16 registers: twice the work per instruction)
 //
 // A is read in place (row or column strided), never copied: for the skinny products of the
 // lessons (N = 10, K = 25, …) copying A would cost as much as multiplying it.
 // Large products are split into column blocks (or row blocks when C is narrow) across threads;
 // small ones stay on the calling thread with no dispatch overhead.
 
-/// Register tile: 6 rows × 16 columns (12 SIMD8 accumulators + 2 for B + 1 broadcast = 15 of 16 AVX registers).
+/// Register tile: 6 rows × 2 vectors (12 accumulators + 2 for B + 1 broadcast = 15 of 16 AVX registers).
+/// A vector is 8 floats (256-bit AVX2, NEON pairs), or 16 (512-bit) where the CPU has AVX-512
+/// (ENGINE_AVX512, set by Package.swift): a tile is then 6 × 32. Each element of C is summed in
+/// the same order either way (one lane, p = 0, 1, 2, …), so the results are the same to the bit.
+#if ENGINE_AVX512
+private typealias Vector = SIMD16<Float>
+#else
+private typealias Vector = SIMD8<Float>
+#endif
+private let lanes = Vector.scalarCount
 private let tileRows = 6
-private let tileColumns = 16
+private let tileColumns = 2 * lanes
 /// Cache blocks: a 256 × 16 sliver of B is 16 KB (L1); 96 × 256 of A is 96 KB (L2); 256 × 2048 of B is 2 MB (L3).
 private let blockDepth = 256
 private let blockRows = 96
@@ -115,14 +125,14 @@ private func dotProducts(m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<
             var s20 = SIMD8<Float>(), s21 = SIMD8<Float>(), s22 = SIMD8<Float>(), s23 = SIMD8<Float>()
             var p = 0
             while p < vectorEnd {
-                let x0 = load(a0 + p), x1 = load(a1 + p), x2 = load(a2 + p)
-                var y = load(b0 + p)
+                let x0 = load8(a0 + p), x1 = load8(a1 + p), x2 = load8(a2 + p)
+                var y = load8(b0 + p)
                 s00 = multiplyAdd(s00, x0, y); s10 = multiplyAdd(s10, x1, y); s20 = multiplyAdd(s20, x2, y)
-                y = load(b1 + p)
+                y = load8(b1 + p)
                 s01 = multiplyAdd(s01, x0, y); s11 = multiplyAdd(s11, x1, y); s21 = multiplyAdd(s21, x2, y)
-                y = load(b2 + p)
+                y = load8(b2 + p)
                 s02 = multiplyAdd(s02, x0, y); s12 = multiplyAdd(s12, x1, y); s22 = multiplyAdd(s22, x2, y)
-                y = load(b3 + p)
+                y = load8(b3 + p)
                 s03 = multiplyAdd(s03, x0, y); s13 = multiplyAdd(s13, x1, y); s23 = multiplyAdd(s23, x2, y)
                 p += 8
             }
@@ -234,6 +244,17 @@ private struct GEMMProblem: @unchecked Sendable {
                     for jr in stride(from: 0, to: nc, by: tileColumns) {
                         let sliver = UnsafePointer(packed + jr * kc)
                         let columnCount = min(tileColumns, nc - jr)
+                        if isNarrow(width: columnCount) {
+                            // A sliver one vector wide (lesson 01's 10 classes): 12 rows at a time instead.
+                            for ir in stride(from: 0, to: mc, by: 2 * tileRows) {
+                                let i = ic + ir
+                                narrowMicroKernel(depth: kc, a: a + i * rowStride + pc * depthStride, rowStride: rowStride,
+                                                  depthStride: depthStride, rows: min(2 * tileRows, mc - ir),
+                                                  b: sliver, c: c + i * ldc + jc + jr, ldc: ldc, columns: columnCount,
+                                                  alpha: alpha, beta: betaHere)
+                            }
+                            continue
+                        }
                         for ir in stride(from: 0, to: mc, by: tileRows) {
                             let i = ic + ir
                             let rows = min(tileRows, mc - ir)
@@ -295,9 +316,16 @@ private struct GEMMProblem: @unchecked Sendable {
         }
     }
 
-    /// Copies op(B)[depth..<depth+kc, columns..<columns+nc] into slivers of 16 columns:
-    /// sliver s holds rows p = 0..<kc of its 16 columns, one after another (16·kc floats),
-    /// zero-padded past the last column so the micro-kernel never needs a narrower path.
+    /// Whether a sliver of `width` valid columns goes to the one-vector kernel (`narrowMicroKernel`).
+    func isNarrow(width: Int) -> Bool { width <= lanes && !packA }
+
+    /// The floats per p in a packed sliver: a narrow one (only ever the last) is one vector wide.
+    func sliverStride(width: Int) -> Int { isNarrow(width: width) ? lanes : tileColumns }
+
+    /// Copies op(B)[depth..<depth+kc, columns..<columns+nc] into slivers of `tileColumns` columns:
+    /// sliver s holds rows p = 0..<kc of its columns, one after another (tileColumns·kc floats),
+    /// zero-padded past the last column so the micro-kernel never needs a narrower path. A last
+    /// sliver that fits in one vector is packed one vector wide, for `narrowMicroKernel`.
     private func packB(depth pc: Int, _ kc: Int, columns jc: Int, _ nc: Int, into packed: UnsafeMutablePointer<Float>) {
         for jr in stride(from: 0, to: nc, by: tileColumns) {
             let sliver = packed + jr * kc
@@ -310,27 +338,29 @@ private struct GEMMProblem: @unchecked Sendable {
                 if width == tileColumns {
                     for _ in 0..<kc {
                         store(load(source), target)
-                        store(load(source + 8), target + 8)
+                        store(load(source + lanes), target + lanes)
                         source += ldb
                         target += tileColumns
                     }
                 } else {
+                    let rowLength = sliverStride(width: width)
                     for _ in 0..<kc {
                         for jj in 0..<width { target[jj] = source[jj] }
-                        for jj in width..<tileColumns { target[jj] = 0 }
+                        for jj in width..<rowLength { target[jj] = 0 }
                         source += ldb
-                        target += tileColumns
+                        target += rowLength
                     }
                 }
             } else {
                 // op(B)(p, j) = b[j * ldb + p]: read each stored row contiguously, write it strided.
+                let rowLength = sliverStride(width: width)
                 for jj in 0..<width {
                     let source = b + (j + jj) * ldb + pc
-                    for p in 0..<kc { sliver[p * tileColumns + jj] = source[p] }
+                    for p in 0..<kc { sliver[p * rowLength + jj] = source[p] }
                 }
-                if width < tileColumns {
+                if width < rowLength {
                     for p in 0..<kc {
-                        for jj in width..<tileColumns { sliver[p * tileColumns + jj] = 0 }
+                        for jj in width..<rowLength { sliver[p * rowLength + jj] = 0 }
                     }
                 }
             }
@@ -340,7 +370,7 @@ private struct GEMMProblem: @unchecked Sendable {
 
 /// C[0..<rows, 0..<columns] = alpha · Σ_p A(r, p) · B(p, ·) + beta · C   (beta == 0: C is not read).
 ///
-/// A(r, p) is a[r * rowStride + p * depthStride]; `b` is a packed sliver, 16 floats per p.
+/// A(r, p) is a[r * rowStride + p * depthStride]; `b` is a packed sliver, `tileColumns` floats per p.
 /// Rows past `rows` repeat the last valid row (so A is never read out of bounds) and are not stored.
 @inline(__always)
 private func microKernel(depth: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, rows: Int,
@@ -349,24 +379,24 @@ private func microKernel(depth: Int, a: UnsafePointer<Float>, rowStride: Int, de
     let o1 = min(1, rows - 1) * rowStride, o2 = min(2, rows - 1) * rowStride
     let o3 = min(3, rows - 1) * rowStride, o4 = min(4, rows - 1) * rowStride
     let o5 = min(5, rows - 1) * rowStride
-    var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
-    var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
-    var c40 = SIMD8<Float>(), c41 = SIMD8<Float>(), c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
+    var c00 = Vector(), c01 = Vector(), c10 = Vector(), c11 = Vector()
+    var c20 = Vector(), c21 = Vector(), c30 = Vector(), c31 = Vector()
+    var c40 = Vector(), c41 = Vector(), c50 = Vector(), c51 = Vector()
     var ap = a
     var bp = b
     for _ in 0..<depth {
-        let b0 = load(bp), b1 = load(bp + 8)
-        var x = SIMD8<Float>(repeating: ap[0])
+        let b0 = load(bp), b1 = load(bp + lanes)
+        var x = Vector(repeating: ap[0])
         c00 = multiplyAdd(c00, x, b0); c01 = multiplyAdd(c01, x, b1)
-        x = SIMD8<Float>(repeating: ap[o1])
+        x = Vector(repeating: ap[o1])
         c10 = multiplyAdd(c10, x, b0); c11 = multiplyAdd(c11, x, b1)
-        x = SIMD8<Float>(repeating: ap[o2])
+        x = Vector(repeating: ap[o2])
         c20 = multiplyAdd(c20, x, b0); c21 = multiplyAdd(c21, x, b1)
-        x = SIMD8<Float>(repeating: ap[o3])
+        x = Vector(repeating: ap[o3])
         c30 = multiplyAdd(c30, x, b0); c31 = multiplyAdd(c31, x, b1)
-        x = SIMD8<Float>(repeating: ap[o4])
+        x = Vector(repeating: ap[o4])
         c40 = multiplyAdd(c40, x, b0); c41 = multiplyAdd(c41, x, b1)
-        x = SIMD8<Float>(repeating: ap[o5])
+        x = Vector(repeating: ap[o5])
         c50 = multiplyAdd(c50, x, b0); c51 = multiplyAdd(c51, x, b1)
         ap += depthStride
         bp += tileColumns
@@ -379,25 +409,64 @@ private func microKernel(depth: Int, a: UnsafePointer<Float>, rowStride: Int, de
     if rows > 5 { storeRow(c + 5 * ldc, c50, c51, columns, alpha, beta) }
 }
 
+/// The micro-kernel for a sliver whose valid columns fit in one vector: a 12 × `lanes` tile in 12
+/// accumulators (the 6-row kernel would spend half its multiply-adds on the zero padding, and
+/// six chains of multiply-adds are too few to hide their latency). Same sums, in the same order.
+@inline(__always)
+private func narrowMicroKernel(depth: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, rows: Int,
+                               b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, columns: Int,
+                               alpha: Float, beta: Float) {
+    @inline(__always) func offset(_ r: Int) -> Int { min(r, rows - 1) * rowStride }
+    let o1 = offset(1), o2 = offset(2), o3 = offset(3), o4 = offset(4), o5 = offset(5)
+    let o6 = offset(6), o7 = offset(7), o8 = offset(8), o9 = offset(9), o10 = offset(10), o11 = offset(11)
+    var c0 = Vector(), c1 = Vector(), c2 = Vector(), c3 = Vector(), c4 = Vector(), c5 = Vector()
+    var c6 = Vector(), c7 = Vector(), c8 = Vector(), c9 = Vector(), c10 = Vector(), c11 = Vector()
+    var ap = a
+    var bp = b
+    for _ in 0..<depth {
+        let b0 = load(bp)
+        c0 = multiplyAdd(c0, Vector(repeating: ap[0]), b0); c1 = multiplyAdd(c1, Vector(repeating: ap[o1]), b0)
+        c2 = multiplyAdd(c2, Vector(repeating: ap[o2]), b0); c3 = multiplyAdd(c3, Vector(repeating: ap[o3]), b0)
+        c4 = multiplyAdd(c4, Vector(repeating: ap[o4]), b0); c5 = multiplyAdd(c5, Vector(repeating: ap[o5]), b0)
+        c6 = multiplyAdd(c6, Vector(repeating: ap[o6]), b0); c7 = multiplyAdd(c7, Vector(repeating: ap[o7]), b0)
+        c8 = multiplyAdd(c8, Vector(repeating: ap[o8]), b0); c9 = multiplyAdd(c9, Vector(repeating: ap[o9]), b0)
+        c10 = multiplyAdd(c10, Vector(repeating: ap[o10]), b0); c11 = multiplyAdd(c11, Vector(repeating: ap[o11]), b0)
+        ap += depthStride
+        bp += lanes   // a narrow sliver is packed one vector wide
+    }
+    @inline(__always) func put(_ r: Int, _ v: Vector) {
+        if r < rows { storeRow(c + r * ldc, v, Vector(), columns, alpha, beta) }
+    }
+    put(0, c0); put(1, c1); put(2, c2); put(3, c3); put(4, c4); put(5, c5)
+    put(6, c6); put(7, c7); put(8, c8); put(9, c9); put(10, c10); put(11, c11)
+}
+
 /// c[0..<columns] = alpha · (x0, x1) + beta · c[0..<columns], not reading c when beta is 0.
 @inline(__always)
-private func storeRow(_ c: UnsafeMutablePointer<Float>, _ x0: SIMD8<Float>, _ x1: SIMD8<Float>,
+private func storeRow(_ c: UnsafeMutablePointer<Float>, _ x0: Vector, _ x1: Vector,
                       _ columns: Int, _ alpha: Float, _ beta: Float) {
     var v0 = x0, v1 = x1
     if alpha != 1 { v0 *= alpha; v1 *= alpha }
     if columns == tileColumns {
         if beta == 1 {
-            v0 += load(c); v1 += load(c + 8)
+            v0 += load(c); v1 += load(c + lanes)
         } else if beta != 0 {
-            v0 = multiplyAdd(v0, load(c), SIMD8(repeating: beta))
-            v1 = multiplyAdd(v1, load(c + 8), SIMD8(repeating: beta))
+            v0 = multiplyAdd(v0, load(c), Vector(repeating: beta))
+            v1 = multiplyAdd(v1, load(c + lanes), Vector(repeating: beta))
         }
         store(v0, c)
-        store(v1, c + 8)
+        store(v1, c + lanes)
     } else {
-        for j in 0..<columns {
-            let v = j < 8 ? v0[j] : v1[j - 8]
-            c[j] = beta == 0 ? v : v + beta * c[j]
+        // A partial row: spill the two vectors and copy the valid columns (indexing a vector lane
+        // by a variable costs more than the stack round trip).
+        var spilled = (v0, v1)
+        withUnsafeBytes(of: &spilled) { raw in
+            let v = raw.baseAddress!.assumingMemoryBound(to: Float.self)
+            if beta == 0 {
+                c.update(from: v, count: columns)
+            } else {
+                for j in 0..<columns { c[j] = v[j] + beta * c[j] }
+            }
         }
     }
 }
@@ -417,7 +486,7 @@ private func scale(_ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, b
 /// acc + x · y, fused into one instruction where the CPU has FMA (ENGINE_FMA, set by Package.swift).
 /// Without hardware FMA `addingProduct` becomes a slow library call per lane, so it is a plain multiply and add.
 @inline(__always)
-private func multiplyAdd(_ acc: SIMD8<Float>, _ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> {
+private func multiplyAdd<V: SIMD>(_ acc: V, _ x: V, _ y: V) -> V where V.Scalar == Float {
     #if ENGINE_FMA
     return acc.addingProduct(x, y)
     #else
@@ -426,16 +495,22 @@ private func multiplyAdd(_ acc: SIMD8<Float>, _ x: SIMD8<Float>, _ y: SIMD8<Floa
 }
 
 @inline(__always)
-private func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+private func load(_ p: UnsafePointer<Float>) -> Vector {
+    UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
 }
 
 @inline(__always)
-private func load(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+private func load(_ p: UnsafeMutablePointer<Float>) -> Vector {
+    UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
 }
 
 @inline(__always)
-private func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+private func store(_ v: Vector, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
+}
+
+/// 8 floats, whatever `Vector` is: the dot products sum 8 lanes at the end, an order kept fixed.
+@inline(__always)
+private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
 }

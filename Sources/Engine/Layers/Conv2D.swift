@@ -40,6 +40,9 @@ public final class Conv2D: Layer {
     public let usesBias: Bool
     public let stride: Int
     public let padding: Int
+    /// False for a network's first layer, whose input is the images: nothing reads ∂loss/∂images,
+    /// so backward skips computing it (a third of the layer's backward work) and returns zeros.
+    public var needsInputGradient = true
     private var input: Tensor?   // cached by forward for backward
 
     public var inputChannels: Int { weight.value.shape[1] }
@@ -120,14 +123,17 @@ public final class Conv2D: Layer {
         guard dout.shape == [s.batch, s.outputChannels, s.outputHeight, s.outputWidth] else {
             fatalError("\(name): expected output gradient \([s.batch, s.outputChannels, s.outputHeight, s.outputWidth]), got \(dout.shape)")
         }
+        let needsInputGradient = needsInputGradient
         return Tensor(uninitializedShape: x.shape) { dx in
+            if !needsInputGradient { dx.update(repeating: 0) }
             x.scalars.withUnsafeBufferPointer { x in
                 weight.value.scalars.withUnsafeBufferPointer { w in
                     dout.scalars.withUnsafeBufferPointer { dy in
                         weight.gradient.scalars.withUnsafeMutableBufferPointer { dw in
                             bias.gradient.scalars.withUnsafeMutableBufferPointer { db in
                                 convolutionBackward(s, input: x.baseAddress!, weight: w.baseAddress!,
-                                                    outputGradient: dy.baseAddress!, inputGradient: dx.baseAddress!,
+                                                    outputGradient: dy.baseAddress!,
+                                                    inputGradient: needsInputGradient ? dx.baseAddress! : nil,
                                                     weightGradient: dw.baseAddress!, biasGradient: db.baseAddress!)
                             }
                         }

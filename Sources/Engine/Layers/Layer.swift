@@ -14,7 +14,11 @@ public final class Parameter {
     public let name: String
     public var value: Tensor
     /// ∂loss/∂value, the same shape as `value`. Backward passes add into it; `zeroGradient()` clears it.
-    public var gradient: Tensor
+    public var gradient: Tensor { didSet { gradientIsZero = false } }
+    /// True while `gradient` is known to hold only zeros (after `zeroGradient()`, or an Adam step,
+    /// which clears the gradients as it reads them): clearing it again is then skipped. Any change
+    /// to `gradient` sets it back to false.
+    public internal(set) var gradientIsZero = true
 
     public init(_ name: String, _ value: Tensor) {
         self.name = name
@@ -22,7 +26,11 @@ public final class Parameter {
         self.gradient = Tensor(zeros: value.shape)
     }
 
-    public func zeroGradient() { gradient.zero() }
+    public func zeroGradient() {
+        guard !gradientIsZero else { return }
+        gradient.zero()
+        gradientIsZero = true
+    }
 }
 
 /// One step of a network: a forward pass and the matching backward pass.

@@ -63,7 +63,7 @@ public enum Models {
         }
         return Sequential([
             Reshape(to: [1, 28, 28]),                          // (N, 784) → (N, 1, 28, 28)
-            conv(1, 32), layers.relu(), layers.maxPool(2, 2),  // → 14×14×32
+            firstLayer(conv(1, 32)), layers.relu(), layers.maxPool(2, 2),  // → 14×14×32
             conv(32, 64), layers.relu(), layers.maxPool(2, 2), // →  7×7×64
             Flatten(),                                         // → 3136
             linear(7 * 7 * 64, 1024), layers.relu(),
@@ -91,13 +91,20 @@ public enum Models {
         }
         return Sequential([
             Reshape(to: [1, 28, 28]),
-            conv(1, 32), layers.relu(), layers.maxPool(2, 2),
+            firstLayer(conv(1, 32)), layers.relu(), layers.maxPool(2, 2),
             conv(32, 64), layers.relu(), layers.maxPool(2, 2),
             Flatten(),
             linear(7 * 7 * 64, 128), layers.relu(),
         ] + (keepProbability < 1 ? [layers.dropout(keepProbability, seed)] : []) + [
             linear(128, 10),
         ])
+    }
+
+    /// The layer that sees the images: nobody needs the gradient with respect to them, so an
+    /// engine convolution there skips computing it (the results are the same, the step faster).
+    static func firstLayer(_ layer: any Layer) -> any Layer {
+        (layer as? Conv2D)?.needsInputGradient = false
+        return layer
     }
 
     /// Initial weights get their own random stream, distinct from the batch order's (same --seed).

@@ -45,7 +45,7 @@ extension Models {
         var rng = RandomSource(seed: seed ^ initializationStream)
         let stemConv = Conv2D(inputChannels: 1, outputChannels: shape.widths[0], kernelSize: 3, stride: shape.stemStride,
                               padding: .same, weights: .kaimingNormal, usesBias: !shape.batchNorm, rng: &rng)
-        var layers: [any Layer] = [Reshape(to: [1, 28, 28]), stemConv]
+        var layers: [any Layer] = [Reshape(to: [1, 28, 28]), firstLayer(stemConv)]
         if shape.batchNorm { layers.append(BatchNorm(channels: shape.widths[0])) }
         layers.append(ReLU())
         var channels = shape.widths[0]

@@ -49,6 +49,9 @@ public final class SGD: Optimizer {
 ///
 /// The weight decay is decoupled: it shrinks the weights directly instead of being added to the
 /// gradient, so Adam's per-parameter scaling does not weaken it.
+///
+/// `step` leaves every gradient it used at zero (it clears them as it reads them, which is cheaper
+/// than a second pass over memory), so the `zeroGradients()` before the next backward has nothing to do.
 public final class Adam: Optimizer {
     public var learningRate: Float
     public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
@@ -76,7 +79,7 @@ public final class Adam: Optimizer {
                 ?? (Array(repeating: 0, count: p.value.count), Array(repeating: 0, count: p.value.count))
             state.m.withUnsafeMutableBufferPointer { m in
                 state.v.withUnsafeMutableBufferPointer { v in
-                    p.gradient.scalars.withUnsafeBufferPointer { g in
+                    p.gradient.scalars.withUnsafeMutableBufferPointer { g in
                         p.value.scalars.withUnsafeMutableBufferPointer { w in
                             guard w.count > 0 else { return }
                             // The formulas above, as a SIMD loop on several threads (Kernels/OptimizerKernels.swift).
@@ -89,6 +92,7 @@ public final class Adam: Optimizer {
                 }
             }
             moments[key] = state
+            p.gradientIsZero = true
         }
     }
 }
