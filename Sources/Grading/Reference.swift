@@ -177,7 +177,7 @@ enum Reference {
 
     /// x (c, h, w) mirrored left–right and/or upside down.
     static func flipped(_ x: [Double], _ shape: [Int], horizontal: Bool, vertical: Bool) -> [Double] {
-        let (c, h, w) = (shape[0], shape[1], shape[2])
+        let (h, w) = (shape[1], shape[2])          // shape is (C, H, W)
         return (0..<x.count).map { index in
             let (channel, i, j) = (index / (h * w), index / w % h, index % w)
             return x[(channel * h + (vertical ? h - 1 - i : i)) * w + (horizontal ? w - 1 - j : j)]
