@@ -1,6 +1,7 @@
 // Chapter 01 · The linear (fully connected) layer: out = x·W + b.
 // Check it:  swift test --filter ExercisesTests.Chapter01/linear
 // Solution:  Solutions/01-Linear.swift
+// Tensors:   book/tensor-cheatsheet.md (creating, indexing, shapes, loops)
 import Engine
 
 /// The forward pass of a linear layer.

@@ -1,6 +1,7 @@
 // Chapter 01 · The numerical gradient: the referee for every backward pass you will write.
 // Check it:  swift test --filter ExercisesTests.Chapter01/numericalGradient
 // Solution:  Solutions/01-NumericalGradient.swift
+// Tensors:   book/tensor-cheatsheet.md (creating, indexing, shapes, loops)
 import Engine
 
 /// The gradient of `f` at `x`, estimated by centered differences.

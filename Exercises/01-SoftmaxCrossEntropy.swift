@@ -1,6 +1,7 @@
 // Chapter 01 · Softmax cross-entropy: the loss of a classifier and its gradient.
 // Check it:  swift test --filter ExercisesTests.Chapter01/softmaxCrossEntropy
 // Solution:  Solutions/01-SoftmaxCrossEntropy.swift
+// Tensors:   book/tensor-cheatsheet.md (creating, indexing, shapes, loops)
 import Engine
 
 /// Softmax followed by cross-entropy, averaged over the batch, with its gradient.

@@ -5,6 +5,7 @@
 //              swift test --filter ExercisesTests.Chapter03/momentum
 //              swift test --filter ExercisesTests.Chapter03/adam
 // Solution:    Solutions/03-Optimizers.swift
+// Tensors:     book/tensor-cheatsheet.md (creating, indexing, shapes, loops)
 import Engine
 
 /// Plain stochastic gradient descent: step downhill.

@@ -7,6 +7,7 @@
 //              swift test --filter ExercisesTests.Chapter04/leakyReLU
 //              swift test --filter ExercisesTests.Chapter04/gelu
 // Solution:    Solutions/04-Activations.swift
+// Tensors:     book/tensor-cheatsheet.md (creating, indexing, shapes, loops)
 import Engine
 import Foundation  // exp, tanh, erf
 

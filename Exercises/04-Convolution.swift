@@ -1,6 +1,7 @@
 // Chapter 04 · 2-D convolution with stride and zero padding, forward and backward.
 // Check it:  swift test --filter ExercisesTests.Chapter04/convolution
 // Solution:  Solutions/04-Convolution.swift
+// Tensors:   book/tensor-cheatsheet.md (creating, indexing, shapes, loops)
 import Engine
 
 /// The forward pass of a convolution layer (strictly, a cross-correlation, as in every framework:

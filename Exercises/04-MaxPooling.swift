@@ -1,6 +1,7 @@
 // Chapter 04 · Max-pooling, forward and backward.
 // Check it:  swift test --filter ExercisesTests.Chapter04/maxPooling
 // Solution:  Solutions/04-MaxPooling.swift
+// Tensors:   book/tensor-cheatsheet.md (creating, indexing, shapes, loops)
 import Engine
 
 /// The forward pass of max-pooling: the largest value in each size×size window, channel by channel.

@@ -1,6 +1,7 @@
 // Chapter 05 · Inverted dropout, with the random mask given (so the check is exact).
 // Check it:  swift test --filter ExercisesTests.Chapter05/dropout
 // Solution:  Solutions/05-Dropout.swift
+// Tensors:   book/tensor-cheatsheet.md (creating, indexing, shapes, loops)
 import Engine
 
 /// The training-time forward pass of inverted dropout.

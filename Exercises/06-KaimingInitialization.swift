@@ -1,6 +1,7 @@
 // Chapter 06 · Kaiming (He) initialization for layers followed by ReLU.
 // Check it:  swift test --filter ExercisesTests.Chapter06/kaiming
 // Solution:  Solutions/06-KaimingInitialization.swift
+// Tensors:   book/tensor-cheatsheet.md (creating, indexing, shapes, loops)
 import Engine
 
 /// A weight tensor of independent normal draws with mean 0 and standard deviation √(2 / fanIn).

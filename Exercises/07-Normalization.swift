@@ -6,6 +6,7 @@
 //              swift test --filter ExercisesTests.Chapter07/layerNorm
 //              swift test --filter ExercisesTests.Chapter07/batchNormEvaluation
 // Solution:    Solutions/07-Normalization.swift
+// Tensors:     book/tensor-cheatsheet.md (creating, indexing, shapes, loops)
 import Engine
 import Foundation  // sqrt
 

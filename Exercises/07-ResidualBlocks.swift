@@ -2,6 +2,7 @@
 // Check them:  swift test --filter ExercisesTests.Chapter07/residualBlock
 //              swift test --filter ExercisesTests.Chapter07/globalAveragePool
 // Solution:    Solutions/07-ResidualBlocks.swift
+// Tensors:     book/tensor-cheatsheet.md (creating, indexing, shapes, loops)
 import Engine
 
 /// A piece of a network handed to you as its two passes:

@@ -3,6 +3,7 @@
 //              swift test --filter ExercisesTests.Chapter08/horizontalFlip
 //              swift test --filter ExercisesTests.Chapter08/testTimeAugmentation
 // Solution:    Solutions/08-Augmentation.swift
+// Tensors:     book/tensor-cheatsheet.md (creating, indexing, shapes, loops)
 import Engine
 import Foundation  // exp
 

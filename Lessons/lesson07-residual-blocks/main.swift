@@ -47,6 +47,7 @@ for net in nets {
         // Up linearly over the warmup, then down linearly to zero at the last step.
         optimizer.learningRate = options.learningRate * min(1, Float(step) / Float(max(warmup, 1)),
                                                             Float(options.steps - step + 1) / Float(max(options.steps - warmup, 1)))
+        log.learningRate = optimizer.learningRate                       // metrics.csv records the schedule
         let (images, labels) = batches.next()
         let logits = model.forward(images, mode: .training)              // batch norm: this batch's statistics
         let (loss, dLogits) = softmaxCrossEntropy(logits: logits, labels: labels)

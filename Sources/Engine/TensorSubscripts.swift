@@ -1,4 +1,5 @@
-/// Fast element access for plain loops: `t[i]`, `t[i, j]`, `t[i, j, k]` and `t[n, c, h, w]`.
+/// Fast element access for plain loops: `t[i]`, `t[i, j]`, `t[i, j, k]` and `t[n, c, h, w]`,
+/// and `t.indices`, the flat positions for `t.scalars[i]` (book/tensor-cheatsheet.md shows them all).
 ///
 /// They mean exactly what the variadic `t[index...]` in Tensor.swift means, with the same checks
 /// and messages, but take a fixed number of indices and are inlinable, so a loop in another
@@ -51,9 +52,16 @@ extension Tensor {
         return ((n * shape[1] + c) * shape[2] + h) * shape[3] + w
     }
 
+    /// The flat positions of the elements, `0..<count`, in storage (row-major) order: what
+    /// `for i in t.indices` walks. Use them with `t.scalars[i]`, which reads any tensor by its flat
+    /// position; `t[i]` is the index of a 1-D tensor and stops on any other shape.
+    @inlinable public var indices: Range<Int> { scalars.indices }
+
     @usableFromInline func indexFailure(_ index: [Int]) -> Never {
         if index.count != shape.count {
-            fatalError("Tensor index \(index) has \(index.count) components; the shape \(shape) has \(shape.count)")
+            // The usual slip: `for i in t.indices { out[i] = … }` on a tensor of 2 or more dimensions.
+            let flat = index.count == 1 && shape.count > 1 ? " (for the element at flat position \(index[0]), write .scalars[\(index[0])])" : ""
+            fatalError("Tensor index \(index) has \(index.count) components; the shape \(shape) has \(shape.count)\(flat)")
         }
         fatalError("Tensor index \(index) is out of bounds for shape \(shape)")
     }

@@ -120,4 +120,20 @@ struct LessonRunTests {
         let testAccuracy = Double(last.dropFirst("test accuracy ".count)) ?? 0
         #expect(testAccuracy > 0.85, "\(lesson): \(last)")
     }
+
+    /// `--average-last` only adds a measurement: training, and so the last weights' accuracy, stay
+    /// exactly as without it, and the averaged weights score like a trained model.
+    @Test func lesson02AveragingLeavesTrainingAlone() throws {
+        let arguments = dataArguments + ["--steps", "3000", "--log-every", "1000", "--no-files"]
+        let plain = try runProduct("lesson02-train-longer", arguments)
+        let averaged = try runProduct("lesson02-train-longer", arguments + ["--average-last", "2000"])
+        #expect(averaged.status == 0, "stderr: \(averaged.standardError)")
+        let lines = averaged.standardOutput.split(separator: "\n").map(String.init)
+        let testLine = { (output: String) in output.split(separator: "\n").first { $0.hasPrefix("test accuracy 0.") }.map(String.init) }
+        #expect(testLine(plain.standardOutput) != nil)
+        #expect(testLine(plain.standardOutput) == testLine(averaged.standardOutput))
+        let prefix = "test accuracy of the weights averaged over the last 2000 steps "
+        let value = try #require(lines.first { $0.hasPrefix(prefix) }, "no averaged line in: \(averaged.standardOutput)")
+        #expect((Double(value.dropFirst(prefix.count)) ?? 0) > 0.9, "\(value)")
+    }
 }
