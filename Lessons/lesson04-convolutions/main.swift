@@ -19,9 +19,11 @@ if simpleCNN {   // 10 epochs of 55,000 / 64 = 859 batches
     options = LessonOptions.parse(program: program, about: about,
         defaults: LessonDefaults(steps: 8_590, batchSize: 64, learningRate: 1e-3, logEvery: 859), extraFlags: [modelFlag, .useExercises] + Flag.checkpoints)
 }
-let mnist = loadLessonData(&options)                      // and --epochs N: 550·N steps (859·N for the SimpleCNN)
-let checkpoints = LessonCheckpoints(options, model: options.value("--model")!)   // --save, --resume, --load
+var checkpoints = LessonCheckpoints(options, model: options.value("--model")!)   // --save, --resume, --load
 let yours = LearnerCode(options, pieces: LearnerCode.convolutionalPieces)  // the engine's, unless --use-exercises
+
+let mnist = loadLessonData(&options)                      // and --epochs N: 550·N steps (859·N for the SimpleCNN)
+checkpoints.steps = options.steps
 var batches = BatchSampler(mnist.train, batchSize: options.batchSize, seed: options.seed)
 
 let model = simpleCNN ? Models.simpleCNN(seed: options.seed, layers: yours.layers)

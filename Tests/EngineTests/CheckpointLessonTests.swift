@@ -45,6 +45,7 @@ struct CheckpointLessonTests {
         let refusals: [([String], String)] = [
             (["--steps", "12", "--resume", resumed], "--resume \(resumed) is already at step 12; pass --steps larger than 12 to train further"),
             (["--steps", "20", "--resume", resumed, "--seed", "2"], "--resume \(resumed) was trained with --seed 1; this run has --seed 2: pass --seed 1 to continue it"),
+            (["--epochs", "2", "--resume", resumed], "--resume continues a run up to --steps N; give --steps, not --epochs"),
         ]
         for (arguments, message) in refusals {
             let result = try run(common + arguments)

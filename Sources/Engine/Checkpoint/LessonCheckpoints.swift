@@ -27,6 +27,9 @@ extension Flag {
 /// the checkpoint (another seed, batch size, model or dataset) are usage errors, exit code 2.
 public struct LessonCheckpoints {
     public let options: LessonOptions
+    /// The run's last step: `--steps`, or with `--epochs` the count `loadLessonData` makes of it, which
+    /// the lesson sets here once the data is loaded (the flags are checked before, at once).
+    public var steps: Int
     /// The model's name within the lesson, e.g. "tutorial"; stored in the file and checked on loading.
     public let modelName: String
     /// The file of `--load` or `--resume`, read (and checked) as soon as the flags are.
@@ -35,9 +38,13 @@ public struct LessonCheckpoints {
 
     public init(_ options: LessonOptions, model modelName: String) {
         self.options = options
+        self.steps = options.steps
         self.modelName = modelName
         if options.isSet(Flag.resume.name) && options.isSet(Flag.load.name) {
             fail("--resume continues a run and --load starts a new one from saved weights; give one of them", status: 2)
+        }
+        if options.isSet(Flag.resume.name) && options.epochs != nil {
+            fail("--resume continues a run up to --steps N; give --steps, not --epochs", status: 2)
         }
         if let path = options.value(Flag.save.name) {   // before training, not after ten minutes of it
             let folder = (URL(fileURLWithPath: path).deletingLastPathComponent().path)
@@ -79,7 +86,7 @@ public struct LessonCheckpoints {
         do { step = try Checkpoint.restore(file, model: model, optimizer: optimizer, sampler: &sampler) } catch {
             fail("--resume \(path): \(error)", status: 1)
         }
-        print("resuming \(path) at step \(step + 1) of \(options.steps)")
+        print("resuming \(path) at step \(step + 1) of \(steps)")
         return step + 1
     }
 
@@ -97,7 +104,7 @@ public struct LessonCheckpoints {
                 + "--resume \(path)\n").utf8))
             exit(130)
         }
-        if let savePath, step % options.integer(Flag.checkpointEvery.name) == 0, step < options.steps {
+        if let savePath, step % options.integer(Flag.checkpointEvery.name) == 0, step < steps {
             write(model, optimizer: optimizer, sampler: sampler, step: step, testAccuracy: nil, to: savePath)
         }
     }
