@@ -14,11 +14,25 @@
 import Engine
 import Foundation
 
-let arguments = CommandLine.arguments.dropFirst()
-if let i = arguments.firstIndex(of: "--threads"), i + 1 < arguments.endIndex, let n = Int(arguments[i + 1]) {
-    Threads.count = n
+let usage = "usage: swift run -c release benchmark [--threads N] [--quick]\n  --threads N  threads for the engine and its peers (default: one per core)\n  --quick      shorter measurements, noisier figures"
+func refuse(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("benchmark: \(message)\n\(usage)\n".utf8))
+    exit(2)
 }
-let quick = arguments.contains("--quick")
+var quickFlag = false
+var remaining = CommandLine.arguments.dropFirst()[...]
+while let argument = remaining.popFirst() {
+    switch argument {
+    case "--quick": quickFlag = true
+    case "--threads":
+        guard let text = remaining.popFirst() else { refuse("--threads needs a value, e.g. --threads 2") }
+        guard let n = Int(text), (1...256).contains(n) else { refuse("--threads expects a whole number from 1 to 256, not '\(text)'") }
+        Threads.count = n
+    case "--help", "-h": print(usage); exit(0)
+    default: refuse("unknown option '\(argument)'")
+    }
+}
+let quick = quickFlag
 let minimumSeconds = quick ? 0.1 : 0.5
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
@@ -64,7 +78,9 @@ var machine: String {
     return "unknown processor"
 }
 let date = ISO8601DateFormatter().string(from: Date())
-print("benchmark: \(Threads.count) threads, \(ProcessInfo.processInfo.activeProcessorCount) cores, \(machine), \(date), \(uptime)")
+/// "1 thread", "2 threads".
+func threadCount(_ n: Int) -> String { n == 1 ? "1 thread" : "\(n) threads" }
+print("benchmark: \(threadCount(Threads.count)), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(machine), \(date), \(uptime)")
 if let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.flatMap({ Double($0) }),
    load > Double(ProcessInfo.processInfo.activeProcessorCount) {
     print("  (the cores are shared with other work: every figure below is lower than on a quiet machine, and"
@@ -105,8 +121,10 @@ let peak8 = measureFMAPeak(lanes: 8, seconds: quick ? 0.05 : 0.2)
 let peak16 = measureFMAPeak(lanes: 16, seconds: quick ? 0.05 : 0.2)
 let peakOneThread = measureFMAPeak(lanes: peak16 > 1.2 * peak8 ? 16 : 8, threads: 1, seconds: quick ? 0.05 : 0.2)
 let peak = max(peak8, peak16)
-print("  \(Threads.count) threads: \(number(peak16)) GFLOP/s with 16-float vectors (512-bit), \(number(peak8)) with 8-float (256-bit)")
-print("  1 thread:  \(number(peakOneThread)) GFLOP/s (the \(Threads.count)-thread peak is \(number(peak / peakOneThread, 2))× that)")
+print("  \(threadCount(Threads.count)): \(number(peak16)) GFLOP/s with 16-float vectors (512-bit), \(number(peak8)) with 8-float (256-bit)")
+if Threads.count > 1 {
+    print("  1 thread:  \(number(peakOneThread)) GFLOP/s (the \(Threads.count)-thread peak is \(number(peak / peakOneThread, 2))× that)")
+}
 print("  below, \"% peak\" is a kernel's GFLOP/s as a share of \(number(peak)) GFLOP/s")
 func percentOfPeak(_ gflops: Double) -> String { "\(Int((100 * gflops / peak).rounded())) %" }
 
@@ -321,7 +339,7 @@ let pytorch: (version: String, cnn: Double, simple: Double)? = {
     return (String(version), cnn, simple)
 }()
 if let torch = pytorch {
-    print("  PyTorch \(torch.version) on the same networks, \(Threads.count) threads (\(python), peers/pytorch_cnn.py)")
+    print("  PyTorch \(torch.version) on the same networks, \(threadCount(Threads.count)) (\(python), peers/pytorch_cnn.py)")
 }
 print(pad("  network", 36) + pad("engine", 10) + (pytorch == nil ? "PyTorch: not installed (\(python) -c 'import torch' failed)" : pad("PyTorch", 10) + "engine/PyTorch"))
 for (what, engine, peer) in [("2017 CNN (lesson 04), batch 100", cnnRate, pytorch?.cnn),
