@@ -3,7 +3,10 @@ import Foundation
 
 /// How many threads the kernels may use. Lessons set it once from `--threads` before training.
 public enum Threads {
-    nonisolated(unsafe) private static var configured = ProcessInfo.processInfo.activeProcessorCount
+    nonisolated(unsafe) private static var configured: Int = {
+        keepFreedMemoryForReuse()   // every kernel reads `Threads.count` first (Memory.swift)
+        return ProcessInfo.processInfo.activeProcessorCount
+    }()
 
     /// The number of threads kernels split work across (at least 1).
     public static var count: Int {

@@ -1,0 +1,163 @@
+// The forward pass of a stride-1 convolution computed straight from the padded image, with no
+// im2col matrix: for the 14 × 14 layers of lesson 04 the im2col copy alone (627 KB an image,
+// written and read back) cost a fifth of the forward pass.
+//
+// A register tile is two output rows (16 lanes each: a row of Wo ≤ 16 pixels) × 8 filters, in 16
+// SIMD16 accumulators. For each of the Q = Cin·K·K weights of a filter, in im2col's order
+// q = (c·K + ky)·K + kx, it loads the two rows of padded pixels that weight multiplies (16
+// neighbouring floats of padded rows oy + ky and oy + 1 + ky, from column kx) and 8 filters'
+// weights, and makes 16 fused multiply-adds:
+//
+//   out[co][oy][ox] += W[co][q] · padded[c][oy + ky][ox + kx]      for 8 co, 2 oy, 16 ox at once
+//
+// Every output is the same sum in the same order as im2col + GEMM gives it (a chain of FMAs over
+// q in blocks of 256, each block's sum added to the output, which starts at the bias), so the
+// two paths agree to the bit; `ConvolutionKernelTests` checks it, and the naive loops.
+// Lanes past Wo are computed from neighbouring pixels and never stored.
+//
+// Only where the CPU has AVX-512 (ENGINE_AVX512): the tile needs 16 of its 32 vector registers of
+// 16 floats. Elsewhere the convolution keeps im2col + GEMM.
+
+/// Whether this build has the direct kernel (the CPU it was compiled for has AVX-512).
+#if ENGINE_AVX512
+let directConvolutionAvailable = true
+#else
+let directConvolutionAvailable = false
+#endif
+
+/// Whether `directConvolutionForward` takes this shape: stride 1, rows of 8 to 16 output pixels
+/// (lesson 04's and SimpleCNN's second layers, lesson 07's 14 × 14 stage), filters in eights.
+/// A batch of one image stays with im2col, whose GEMM can use every thread on it.
+func directConvolutionApplies(_ s: ConvolutionShape) -> Bool {
+    #if ENGINE_AVX512
+    return s.stride == 1 && (8...16).contains(s.outputWidth) && s.outputChannels % 8 == 0 && s.patchSize >= 32
+        && s.batch >= Threads.count
+    #else
+    return false
+    #endif
+}
+
+/// The weights summed in one block: the same depth block as the GEMM's (GEMM.swift's blockDepth).
+private let depthBlock = 256
+/// Floats allocated past the end of a buffer, so a 16-float vector may run over its last row.
+private let slack = 16
+
+/// out = conv(x, W) + b for a shape that `directConvolutionApplies` to.
+///
+///   input  is (N, Cin, H, W)          weight is (Cout, Cin, K, K)      bias is (Cout)
+///   output is (N, Cout, Ho, Wo), fully overwritten
+func directConvolutionForward(_ s: ConvolutionShape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                              bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    let q = s.patchSize, cout = s.outputChannels
+    let hp = s.inputHeight + 2 * s.padding, wp = s.inputWidth + 2 * s.padding, k = s.kernelSize
+    // The weights regrouped by eights of filters: packed[g][q][j] = W[8g + j][q], read 8 at a time.
+    let packed = UnsafeMutablePointer<Float>.allocate(capacity: q * cout)
+    defer { packed.deallocate() }
+    for g in 0..<(cout / 8) {
+        for i in 0..<q {
+            for j in 0..<8 { packed[(g * q + i) * 8 + j] = weight[(g * 8 + j) * q + i] }
+        }
+    }
+    // Where weight q's pixels start in the padded image, relative to the output row's first pixel.
+    let offsets = UnsafeMutablePointer<Int>.allocate(capacity: q)
+    defer { offsets.deallocate() }
+    for c in 0..<s.inputChannels {
+        for ky in 0..<k {
+            for kx in 0..<k { offsets[(c * k + ky) * k + kx] = (c * hp + ky) * wp + kx }
+        }
+    }
+    let pointers = DirectPointers(input: input, packed: packed, offsets: offsets, bias: bias, output: output)
+    let pieces = min(s.batch, Threads.count * 4)
+    parallelFor(pieces) { piece in
+        // This thread's zero-bordered image and output image (each with slack for vectors that run over).
+        let paddedCount = s.inputChannels * hp * wp + slack
+        let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedCount)
+        padded.initialize(repeating: 0, count: paddedCount)
+        let result = UnsafeMutablePointer<Float>.allocate(capacity: s.outputImageSize + slack)
+        result.initialize(repeating: 0, count: s.outputImageSize + slack)
+        defer { padded.deallocate(); result.deallocate() }
+        for n in (s.batch * piece / pieces)..<(s.batch * (piece + 1) / pieces) {
+            let h = s.inputHeight, w = s.inputWidth, pad = s.padding
+            let image = pointers.input + n * s.inputImageSize
+            for c in 0..<s.inputChannels {
+                for y in 0..<h { (padded + (c * hp + y + pad) * wp + pad).update(from: image + (c * h + y) * w, count: w) }
+            }
+            convolveImage(s, padded: padded, wp: wp, pointers: pointers, into: result)
+            (pointers.output + n * s.outputImageSize).update(from: result, count: s.outputImageSize)
+        }
+    }
+}
+
+private struct DirectPointers: @unchecked Sendable {
+    let input: UnsafePointer<Float>, packed: UnsafeMutablePointer<Float>, offsets: UnsafeMutablePointer<Int>
+    let bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
+}
+
+/// One image: result (Cout, Ho·Wo) = bias + Σ_q W[·][q] · (padded pixels under q).
+@inline(__always)
+private func convolveImage(_ s: ConvolutionShape, padded: UnsafeMutablePointer<Float>, wp: Int,
+                           pointers: DirectPointers, into result: UnsafeMutablePointer<Float>) {
+    let q = s.patchSize, ho = s.outputHeight, wo = s.outputWidth, pixels = s.outputPixels
+    for co in 0..<s.outputChannels { (result + co * pixels).update(repeating: pointers.bias[co], count: pixels) }
+    let lane = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+    let inside = lane .< SIMD16(repeating: Int32(wo))    // the lanes that are output pixels
+    for g in 0..<(s.outputChannels / 8) {
+        let filters = UnsafePointer(pointers.packed + g * q * 8)
+        for oy in stride(from: 0, to: ho, by: 2) {
+            let rows = min(2, ho - oy)                   // an odd last row is computed twice, stored once
+            let row0 = UnsafePointer(padded + oy * wp), row1 = UnsafePointer(padded + (oy + rows - 1) * wp)
+            for first in stride(from: 0, to: q, by: depthBlock) {
+                var a0 = SIMD16<Float>(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0   // row oy
+                var b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0                // row oy + 1
+                var wq = filters + first * 8
+                for i in first..<min(q, first + depthBlock) {
+                    let offset = pointers.offsets[i]
+                    let x0 = load(row0 + offset), x1 = load(row1 + offset)
+                    var v = SIMD16<Float>(repeating: wq[0]); a0 = multiplyAdd(a0, x0, v); b0 = multiplyAdd(b0, x1, v)
+                    v = SIMD16(repeating: wq[1]); a1 = multiplyAdd(a1, x0, v); b1 = multiplyAdd(b1, x1, v)
+                    v = SIMD16(repeating: wq[2]); a2 = multiplyAdd(a2, x0, v); b2 = multiplyAdd(b2, x1, v)
+                    v = SIMD16(repeating: wq[3]); a3 = multiplyAdd(a3, x0, v); b3 = multiplyAdd(b3, x1, v)
+                    v = SIMD16(repeating: wq[4]); a4 = multiplyAdd(a4, x0, v); b4 = multiplyAdd(b4, x1, v)
+                    v = SIMD16(repeating: wq[5]); a5 = multiplyAdd(a5, x0, v); b5 = multiplyAdd(b5, x1, v)
+                    v = SIMD16(repeating: wq[6]); a6 = multiplyAdd(a6, x0, v); b6 = multiplyAdd(b6, x1, v)
+                    v = SIMD16(repeating: wq[7]); a7 = multiplyAdd(a7, x0, v); b7 = multiplyAdd(b7, x1, v)
+                    wq += 8
+                }
+                // result row += block sum, in the lanes that are pixels. The vector runs over into the next
+                // row (or the slack), whose lanes are written back unchanged.
+                @inline(__always) func add(_ sum: SIMD16<Float>, filter j: Int, row r: Int) {
+                    let target = result + (g * 8 + j) * pixels + (oy + r) * wo
+                    let old = load(UnsafePointer(target))
+                    store(old.replacing(with: sum + old, where: inside), target)
+                }
+                add(a0, filter: 0, row: 0); add(a1, filter: 1, row: 0); add(a2, filter: 2, row: 0); add(a3, filter: 3, row: 0)
+                add(a4, filter: 4, row: 0); add(a5, filter: 5, row: 0); add(a6, filter: 6, row: 0); add(a7, filter: 7, row: 0)
+                if rows == 2 {
+                    add(b0, filter: 0, row: 1); add(b1, filter: 1, row: 1); add(b2, filter: 2, row: 1); add(b3, filter: 3, row: 1)
+                    add(b4, filter: 4, row: 1); add(b5, filter: 5, row: 1); add(b6, filter: 6, row: 1); add(b7, filter: 7, row: 1)
+                }
+            }
+        }
+    }
+}
+
+/// acc + x · y, fused into one instruction where the CPU has FMA (every CPU with AVX-512 has).
+@inline(__always)
+private func multiplyAdd(_ acc: SIMD16<Float>, _ x: SIMD16<Float>, _ y: SIMD16<Float>) -> SIMD16<Float> {
+    #if ENGINE_FMA
+    return acc.addingProduct(x, y)
+    #else
+    return acc + x * y
+    #endif
+}
+
+@inline(__always)
+private func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+}
+
+@inline(__always)
+private func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+}
+

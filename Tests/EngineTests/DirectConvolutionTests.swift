@@ -1,0 +1,64 @@
+import Testing
+@testable import Engine
+
+/// The direct stride-1 forward pass (Kernels/DirectConvolution.swift) against the plain loops, and
+/// against im2col + GEMM to the bit: lesson outputs must not change with the kernel that computes them.
+@Suite("Direct convolution", .enabled(if: directConvolutionAvailable,
+                                      "this CPU has no AVX-512: the engine uses im2col + GEMM for every shape"))
+struct DirectConvolutionTests {
+    /// Shapes the direct kernel takes: lesson 04's and SimpleCNN's second layers (cut to a few images),
+    /// an odd number of output rows (the last row pair is half empty), rows of 8 and 16 pixels (the
+    /// narrowest and widest it takes), more than 256 weights a filter (two and four depth blocks),
+    /// 8 filters (one group), and padding 0.
+    static let cases: [ConvolutionShape] = [
+        ConvolutionShape(batch: 3, inputChannels: 32, inputHeight: 14, inputWidth: 14, outputChannels: 64, kernelSize: 5, padding: 2),
+        ConvolutionShape(batch: 2, inputChannels: 32, inputHeight: 14, inputWidth: 14, outputChannels: 64, kernelSize: 3, padding: 1),
+        ConvolutionShape(batch: 2, inputChannels: 5, inputHeight: 13, inputWidth: 9, outputChannels: 16, kernelSize: 3, padding: 1),
+        ConvolutionShape(batch: 4, inputChannels: 8, inputHeight: 16, inputWidth: 16, outputChannels: 8, kernelSize: 3, padding: 1),
+        ConvolutionShape(batch: 2, inputChannels: 4, inputHeight: 10, inputWidth: 10, outputChannels: 24, kernelSize: 3, padding: 0),
+        ConvolutionShape(batch: 2, inputChannels: 12, inputHeight: 7, inputWidth: 12, outputChannels: 32, kernelSize: 5, padding: 2),
+    ]
+
+    static func random(_ s: ConvolutionShape, seed: UInt64) -> (x: [Float], w: [Float], b: [Float]) {
+        var rng = RandomSource(seed: seed)
+        func values(_ n: Int) -> [Float] { (0..<n).map { _ in rng.uniform(-1, 1) } }
+        return (values(s.batch * s.inputImageSize), values(s.outputChannels * s.patchSize), values(s.outputChannels))
+    }
+
+    static func forward(_ s: ConvolutionShape, _ x: [Float], _ w: [Float], _ b: [Float],
+                        _ kernel: (ConvolutionShape, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+                                   UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+        var out = [Float](repeating: .nan, count: s.batch * s.outputImageSize)   // every output must be written
+        out.withUnsafeMutableBufferPointer { o in kernel(s, x, w, b, o.baseAddress!) }
+        return out
+    }
+
+    @Test("the lessons' shapes take the direct kernel where the CPU has AVX-512")
+    func applies() {
+        #expect(Self.cases.allSatisfy { directConvolutionApplies($0) || $0.batch < Threads.count })
+        // Never: stride 2, rows of 28 (lesson 04's first layer), 7 × 7 maps, filters not in eights,
+        // fewer than 32 weights a filter (a first layer on one channel).
+        var strided = Self.cases[0]; strided.stride = 2
+        var wide = Self.cases[0]; wide.inputHeight = 28; wide.inputWidth = 28
+        var small = Self.cases[0]; small.inputHeight = 7; small.inputWidth = 7
+        var odd = Self.cases[0]; odd.outputChannels = 12
+        var shallow = Self.cases[0]; shallow.inputChannels = 1
+        for shape in [strided, wide, small, odd, shallow] { #expect(!directConvolutionApplies(shape), "\(shape)") }
+    }
+
+    @Test("the same outputs as im2col + GEMM, to the bit, and as the plain loops", arguments: cases)
+    func matches(s: ConvolutionShape) {
+        let (x, w, b) = Self.random(s, seed: 21)
+        let direct = Self.forward(s, x, w, b) { directConvolutionForward($0, input: $1, weight: $2, bias: $3, output: $4) }
+        let im2col = Self.forward(s, x, w, b) { im2colConvolutionForward($0, input: $1, weight: $2, bias: $3, output: $4) }
+        #expect(direct.allSatisfy { !$0.isNaN }, "an output was never written")
+        let differing = zip(direct, im2col).filter { $0.bitPattern != $1.bitPattern }.count
+        #expect(differing == 0, "\(differing) of \(direct.count) outputs differ from im2col + GEMM")
+
+        let expected = Reference.convolutionForward(
+            Tensor(shape: [s.batch, s.inputChannels, s.inputHeight, s.inputWidth], scalars: x),
+            Tensor(shape: [s.outputChannels, s.inputChannels, s.kernelSize, s.kernelSize], scalars: w),
+            Tensor(shape: [s.outputChannels], scalars: b), stride: 1, padding: s.padding)
+        #expect(maxScaledError(Tensor(shape: expected.shape, scalars: direct), expected) < 1e-5)   // the loops sum in Double
+    }
+}
