@@ -278,12 +278,25 @@ for c in convCases {
 
 // MARK: - Training
 
-/// Images per second for full training steps (forward, loss, backward, Adam) on random images.
-func trainingRate(_ model: Sequential, batchSize: Int, learningRate: Float) -> Double {
-    var rng = RandomSource(seed: 3)
-    let images = Tensor(uniform: [batchSize, 784], low: 0, high: 1, rng: &rng)
-    let labels = (0..<batchSize).map { _ in rng.integer(below: 10) }
-    let optimizer = Adam(learningRate: learningRate)
+/// One network training on random images (forward, loss, backward, Adam), set up once so that it
+/// can be timed in several rounds, between PyTorch's.
+final class TrainingRun {
+    let model: Sequential
+    let batchSize: Int
+    let images: Tensor
+    let labels: [Int]
+    let optimizer: Adam
+
+    init(_ model: Sequential, batchSize: Int, learningRate: Float) {
+        self.model = model
+        self.batchSize = batchSize
+        var rng = RandomSource(seed: 3)
+        images = Tensor(uniform: [batchSize, 784], low: 0, high: 1, rng: &rng)
+        labels = (0..<batchSize).map { _ in rng.integer(below: 10) }
+        optimizer = Adam(learningRate: learningRate)
+        step()   // warm up: allocate the moments, page in the buffers
+    }
+
     func step() {
         let logits = model.forward(images, mode: .training)
         let (_, dLogits) = softmaxCrossEntropy(logits: logits, labels: labels)
@@ -291,43 +304,39 @@ func trainingRate(_ model: Sequential, batchSize: Int, learningRate: Float) -> D
         _ = model.backward(dLogits)
         optimizer.step(model.parameters)
     }
-    step()
-    // Where a step's time goes (best of a few).
-    var forward = Double.infinity, backward = Double.infinity, update = Double.infinity
-    for _ in 0..<(quick ? 2 : 5) {
-        var t = now()
-        let logits = model.forward(images, mode: .training)
-        let (_, dLogits) = softmaxCrossEntropy(logits: logits, labels: labels)
-        forward = min(forward, now() - t)
-        t = now()
-        model.zeroGradients()
-        _ = model.backward(dLogits)
-        backward = min(backward, now() - t)
-        t = now()
-        optimizer.step(model.parameters)
-        update = min(update, now() - t)
+
+    /// Where a step's time goes (best of a few).
+    func breakdown() -> String {
+        var forward = Double.infinity, backward = Double.infinity, update = Double.infinity
+        for _ in 0..<(quick ? 2 : 5) {
+            var t = now()
+            let logits = model.forward(images, mode: .training)
+            let (_, dLogits) = softmaxCrossEntropy(logits: logits, labels: labels)
+            forward = min(forward, now() - t)
+            t = now()
+            model.zeroGradients()
+            _ = model.backward(dLogits)
+            backward = min(backward, now() - t)
+            t = now()
+            optimizer.step(model.parameters)
+            update = min(update, now() - t)
+        }
+        return "forward \(number(forward * 1e3)) ms, backward \(number(backward * 1e3)) ms, Adam \(number(update * 1e3)) ms"
     }
-    print("    per step: forward \(number(forward * 1e3)) ms, backward \(number(backward * 1e3)) ms, Adam \(number(update * 1e3)) ms")
-    let steps = quick ? 5 : 30
-    var best = Double.infinity
-    for _ in 0..<(quick ? 1 : 3) {   // best of three runs of `steps` steps
+
+    /// Images per second over `steps` consecutive steps.
+    func rate(steps: Int = quick ? 5 : 30) -> Double {
         let start = now()
         for _ in 0..<steps { step() }
-        best = min(best, now() - start)
+        return Double(steps * batchSize) / (now() - start)
     }
-    return Double(steps * batchSize) / best
 }
 
-print("\nTraining (forward + backward + Adam), images/s")
-let cnnModel = Models.tutorialCNN(seed: 1)
-let cnnRate = trainingRate(cnnModel, batchSize: 100, learningRate: 1e-4)
-let simpleRate = trainingRate(Models.simpleCNN(seed: 1), batchSize: 64, learningRate: 1e-3)
-
-/// PyTorch on the same two networks (Sources/benchmark/peers/pytorch_cnn.py), in this run.
+/// PyTorch on the same two networks (Sources/benchmark/peers/pytorch_cnn.py): one round of each.
 let pytorchScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .appendingPathComponent("peers/pytorch_cnn.py").path
-let pytorch: (version: String, cnn: Double, simple: Double)? = {
-    let (status, output) = runPython([pytorchScript, "--threads", String(Threads.count)] + (quick ? ["--quick"] : []))
+func pytorchRound() -> (version: String, cnn: Double, simple: Double)? {
+    let (status, output) = runPython([pytorchScript, "--threads", String(Threads.count), "--rounds", "1"] + (quick ? ["--quick"] : []))
     guard status == 0 else { return nil }
     var fields: [String: [Substring]] = [:]
     for line in output.split(separator: "\n") {
@@ -337,14 +346,45 @@ let pytorch: (version: String, cnn: Double, simple: Double)? = {
     guard let version = fields["torch"]?.first, let cnn = fields["cnn"]?.first.flatMap({ Double($0) }),
           let simple = fields["simple"]?.first.flatMap({ Double($0) }) else { return nil }
     return (String(version), cnn, simple)
-}()
-if let torch = pytorch {
-    print("  PyTorch \(torch.version) on the same networks, \(threadCount(Threads.count)) (\(python), peers/pytorch_cnn.py)")
 }
-print(pad("  network", 36) + pad("engine", 10) + (pytorch == nil ? "PyTorch: not installed (\(python) -c 'import torch' failed)" : pad("PyTorch", 10) + "engine/PyTorch"))
-for (what, engine, peer) in [("2017 CNN (lesson 04), batch 100", cnnRate, pytorch?.cnn),
-                             ("SimpleCNN, batch 64", simpleRate, pytorch?.simple)] {
-    print(pad("  " + what, 36) + pad("\(Int(engine))", 10) + (peer.map { pad("\(Int($0))", 10) + number(engine / $0, 2) } ?? ""))
+
+// The engine and PyTorch take turns, three rounds each, and each keeps its best round: a machine
+// whose speed drifts (these 2-core machines vary by 1.5× from minute to minute) then slows both
+// alike, and the per-round ratios show how far to trust the best-of-three one.
+let trainingRounds = quick ? 1 : 3
+print("\nTraining (forward + backward + Adam), images/s: the engine and PyTorch in turn, \(trainingRounds) round\(trainingRounds == 1 ? "" : "s"), the best of each")
+let cnnModel = Models.tutorialCNN(seed: 1)
+let cnnRun = TrainingRun(cnnModel, batchSize: 100, learningRate: 1e-4)
+let simpleRun = TrainingRun(Models.simpleCNN(seed: 1), batchSize: 64, learningRate: 1e-3)
+print("  2017 CNN step:  " + cnnRun.breakdown())
+print("  SimpleCNN step: " + simpleRun.breakdown())
+var trainingRates: [[Double]] = [[], []], pytorchTrainingRates: [[Double]] = [[], []]
+var pytorchVersion: String?
+for round in 0..<trainingRounds {
+    trainingRates[0].append(cnnRun.rate())
+    trainingRates[1].append(simpleRun.rate())
+    // Without torch the first round says so, and the others are not tried.
+    if round == 0 || pytorchVersion != nil, let torch = pytorchRound() {
+        pytorchVersion = torch.version
+        pytorchTrainingRates[0].append(torch.cnn)
+        pytorchTrainingRates[1].append(torch.simple)
+    }
+}
+let cnnRate = trainingRates[0].max()!, simpleRate = trainingRates[1].max()!
+if let version = pytorchVersion {
+    print("  PyTorch \(version) on the same networks, \(threadCount(Threads.count)) (\(python), peers/pytorch_cnn.py)")
+}
+print(pad("  network", 36) + pad("engine", 10) + (pytorchVersion == nil
+    ? "PyTorch: not installed (\(python) -c 'import torch' failed)"
+    : pad("PyTorch", 10) + pad("engine/PyTorch", 16) + "each round's ratio"))
+for (i, what) in ["2017 CNN (lesson 04), batch 100", "SimpleCNN, batch 64"].enumerated() {
+    let engine = trainingRates[i].max()!
+    var line = pad("  " + what, 36) + pad("\(Int(engine))", 10)
+    if let peer = pytorchTrainingRates[i].max(), pytorchTrainingRates[i].count == trainingRates[i].count {
+        let each = zip(trainingRates[i], pytorchTrainingRates[i]).map { number($0 / $1, 2) }.joined(separator: " ")
+        line += pad("\(Int(peer))", 10) + pad(number(engine / peer, 2), 16) + each
+    }
+    print(line)
 }
 
 // One optimizer step plus the gradient zeroing that goes with it, on lesson 04's 3.27 million

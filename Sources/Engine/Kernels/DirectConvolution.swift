@@ -12,7 +12,7 @@
 //
 // Every output is the same sum in the same order as im2col + GEMM gives it (a chain of FMAs over
 // q in blocks of 256, each block's sum added to the output, which starts at the bias), so the
-// two paths agree to the bit; `ConvolutionKernelTests` checks it, and the naive loops.
+// two paths agree to the bit; `DirectConvolutionTests` checks it, and the plain loops.
 // Lanes past Wo are computed from neighbouring pixels and never stored.
 //
 // Only where the CPU has AVX-512 (ENGINE_AVX512): the tile needs 16 of its 32 vector registers of

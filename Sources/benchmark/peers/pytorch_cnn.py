@@ -1,11 +1,12 @@
 # PyTorch's training speed on the benchmark's two networks, for `swift run -c release benchmark`,
 # which runs this script in the same run as the engine (so the ratio holds on a busy machine).
 #
-#   python3 Sources/benchmark/peers/pytorch_cnn.py [--threads N] [--quick]
+#   python3 Sources/benchmark/peers/pytorch_cnn.py [--threads N] [--rounds R] [--quick]
 #
 # Same networks, shapes, batch sizes, optimizer and timing as the benchmark's "Training" section:
 # lesson 04's 2017 CNN (batch 100, Adam 1e-4) and SimpleCNN (batch 64, Adam 1e-3, dropout 0.5), on
-# random images, best of 3 runs of 30 full steps (forward, loss, zero the gradients, backward, Adam).
+# random images, best of R runs (default 3) of 30 full steps (forward, loss, zero the gradients,
+# backward, Adam). The benchmark asks for one run at a time, taking turns with the engine.
 # Prints one line per network: "<name> <images per second>", after "torch <version> <threads>".
 # Exits 3 when torch is not installed (the benchmark then prints "PyTorch: not installed").
 import sys, time
@@ -16,9 +17,11 @@ try:
 except ImportError:
     sys.exit(3)
 
-threads, quick = 2, "--quick" in sys.argv
+threads, rounds, quick = 2, 3, "--quick" in sys.argv
 if "--threads" in sys.argv:
     threads = int(sys.argv[sys.argv.index("--threads") + 1])
+if "--rounds" in sys.argv:
+    rounds = int(sys.argv[sys.argv.index("--rounds") + 1])
 torch.set_num_threads(threads)
 torch.manual_seed(1)
 print("torch", torch.__version__, torch.get_num_threads(), flush=True)
@@ -55,7 +58,7 @@ def rate(model, batch, learning_rate):
         step()  # warm up
     steps = 5 if quick else 30
     best = float("inf")
-    for _ in range(1 if quick else 3):
+    for _ in range(1 if quick else rounds):
         start = time.perf_counter()
         for _ in range(steps):
             step()
