@@ -116,7 +116,10 @@ struct PoolingTests {
 
     @Test("forward and backward match the plain loops",
           arguments: [(2, 2, [1, 1, 4, 4]), (2, 2, [3, 5, 28, 28]), (2, 2, [2, 3, 7, 7]), (3, 2, [2, 2, 9, 8]),
-                      (2, 1, [1, 3, 5, 6]), (3, 3, [4, 1, 10, 11])])
+                      (2, 1, [1, 3, 5, 6]), (3, 3, [4, 1, 10, 11]),
+                      // The 2×2 fast path's vectors of 8 windows: rows of 7 (lesson 04's second pooling),
+                      // exactly 16 and 32 inputs, and 8 + 3 windows with an odd row left over.
+                      (2, 2, [2, 4, 14, 14]), (2, 2, [1, 2, 4, 16]), (2, 2, [2, 1, 2, 32]), (2, 2, [1, 3, 5, 22])])
     func matchesReferenceLoops(size: Int, stride: Int, shape: [Int]) {
         let x = Self.distinctValues(shape, seed: 3)
         let pool = MaxPool2D(size: size, stride: stride)
@@ -143,7 +146,8 @@ struct PoolingTests {
     @Test("ties go to the first maximum in scan order, in the 2×2 fast path and the general loop", arguments: [(2, 2), (3, 1)])
     func ties(size: Int, stride: Int) {
         var rng = RandomSource(seed: 8)
-        let x = Tensor(shape: [2, 2, 6, 6], scalars: (0..<144).map { _ in Float(rng.integer(below: 2)) })
+        // Rows of 18: a vector of 8 windows and a scalar one, in the 2×2 fast path.
+        let x = Tensor(shape: [2, 2, 6, 18], scalars: (0..<432).map { _ in Float(rng.integer(below: 2)) })
         let pool = MaxPool2D(size: size, stride: stride)
         #expect(pool.forward(x, mode: .training) == Reference.maxPoolForward(x, size: size, stride: stride).out)
         let dy = Tensor(uniform: pool.outputShape(for: x.shape), low: -1, high: 1, rng: &rng)

@@ -36,6 +36,8 @@ public func maxPoolForward(_ shape: PoolingShape, input: UnsafePointer<Float>,
                            output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>) {
     let s = shape
     let pointers = PoolingPointers(input: input, output: output, argmax: argmax)
+    let inputCount = s.planes * s.inputHeight * s.inputWidth
+    let evenLanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
     forEachPlane(s) { plane in
         let h = s.inputHeight, w = s.inputWidth, ho = s.outputHeight, wo = s.outputWidth
         let x = pointers.input + plane * h * w
@@ -46,7 +48,32 @@ public func maxPoolForward(_ shape: PoolingShape, input: UnsafePointer<Float>,
             // to the first in scan order, as in the general loop below.
             for oy in 0..<ho {
                 let top = 2 * oy * w, bottom = top + w
-                for ox in 0..<wo {
+                var first = 0
+                // 8 outputs at a time, the same selects on vectors: even and odd lanes of 16 inputs are the
+                // left and right of 8 windows. A vector may read past its rows (never past the tensor);
+                // lanes past the row are never stored.
+                while first < wo && plane * h * w + bottom + 2 * first + 16 <= inputCount {
+                    let count = min(8, wo - first)
+                    let upper = load16(x + top + 2 * first), lowerRow = load16(x + bottom + 2 * first)
+                    let a = upper.evenHalf, b = upper.oddHalf, c = lowerRow.evenHalf, d = lowerRow.oddHalf
+                    let i = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: top + 2 * first)) &+ evenLanes
+                    let j = i &+ Int32(truncatingIfNeeded: w)
+                    let topRight = b .> a, bottomRight = d .> c
+                    let topMax = a.replacing(with: b, where: topRight), topAt = i.replacing(with: i &+ 1, where: topRight)
+                    let bottomMax = c.replacing(with: d, where: bottomRight), bottomAt = j.replacing(with: j &+ 1, where: bottomRight)
+                    let lower = bottomMax .> topMax
+                    var best = topMax.replacing(with: bottomMax, where: lower), at = topAt.replacing(with: bottomAt, where: lower)
+                    let o = out + oy * wo + first, g = arg + oy * wo + first
+                    if count == 8 {
+                        UnsafeMutableRawPointer(o).storeBytes(of: best, as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(g).storeBytes(of: at, as: SIMD8<Int32>.self)
+                    } else {   // the row's last few: the next row, or plane, may be another thread's
+                        withUnsafeBytes(of: &best) { o.update(from: $0.baseAddress!.assumingMemoryBound(to: Float.self), count: count) }
+                        withUnsafeBytes(of: &at) { g.update(from: $0.baseAddress!.assumingMemoryBound(to: Int32.self), count: count) }
+                    }
+                    first += 8
+                }
+                for ox in min(first, wo)..<wo {
                     let i = top + 2 * ox, j = bottom + 2 * ox
                     let a = x[i], b = x[i + 1], c = x[j], d = x[j + 1]
                     let topMax = b > a ? b : a, topAt = b > a ? i + 1 : i
@@ -103,4 +130,9 @@ private func forEachPlane(_ s: PoolingShape, _ body: @Sendable (Int) -> Void) {
     parallelFor(pieces) { piece in
         for plane in (planes * piece / pieces)..<(planes * (piece + 1) / pieces) { body(plane) }
     }
+}
+
+@inline(__always)
+private func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
 }
