@@ -10,6 +10,12 @@ import Foundation
 /// (Never -wmo here: debug builds then link stale objects. Never -Ounchecked: it drops preconditions.)
 func engineSettings() -> [SwiftSetting] {
     var settings: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+    // Float's squareRoot() comes from a C shim that, compiled as Linux C is by default, keeps errno
+    // semantics: each square root is then a scalar instruction, a NaN check and a call to sqrtf for
+    // negative inputs, and a vector of 16 takes 16 of them (Adam spent most of its step there). The
+    // engine never reads errno; without it the same correctly rounded square root is one vector
+    // instruction. (macOS compiles C this way already.)
+    settings.append(.unsafeFlags(["-Xcc", "-fno-math-errno"]))
     #if arch(x86_64)
     // x86-64 Swift targets plain SSE2 unless told otherwise. On a CPU with AVX2 and FMA,
     // compile for it: the GEMM kernel is ~3x faster. ENGINE_FMA gates fused multiply-add,
