@@ -297,12 +297,19 @@ final class TrainingRun {
         step()   // warm up: allocate the moments, page in the buffers
     }
 
-    func step() {
-        let logits = model.forward(images, mode: .training)
-        let (_, dLogits) = softmaxCrossEntropy(logits: logits, labels: labels)
+    // A step's three parts, timed apart by `breakdown`.
+    func forward() -> Tensor {
+        softmaxCrossEntropy(logits: model.forward(images, mode: .training), labels: labels).gradient
+    }
+    func backward(_ dLogits: Tensor) {
         model.zeroGradients()
         _ = model.backward(dLogits)
-        optimizer.step(model.parameters)
+    }
+    func update() { optimizer.step(model.parameters) }
+
+    func step() {
+        backward(forward())
+        update()
     }
 
     /// Where a step's time goes (best of a few).
@@ -310,15 +317,13 @@ final class TrainingRun {
         var forward = Double.infinity, backward = Double.infinity, update = Double.infinity
         for _ in 0..<(quick ? 2 : 5) {
             var t = now()
-            let logits = model.forward(images, mode: .training)
-            let (_, dLogits) = softmaxCrossEntropy(logits: logits, labels: labels)
+            let dLogits = self.forward()
             forward = min(forward, now() - t)
             t = now()
-            model.zeroGradients()
-            _ = model.backward(dLogits)
+            self.backward(dLogits)
             backward = min(backward, now() - t)
             t = now()
-            optimizer.step(model.parameters)
+            self.update()
             update = min(update, now() - t)
         }
         return "forward \(number(forward * 1e3)) ms, backward \(number(backward * 1e3)) ms, Adam \(number(update * 1e3)) ms"

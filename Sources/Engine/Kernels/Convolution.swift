@@ -168,7 +168,7 @@ private func insideRange(offset: Int, stride: Int, outputs: Int, width: Int) -> 
 }
 
 /// Floats allocated past the end of the scratch buffers, so a 16-float vector copy may run over.
-private let slack = 16
+let slack = 16
 
 /// One thread's buffers: the im2col matrix and, at stride 1, a zero-padded copy of one image
 /// (and, for backward, a padded image the input gradient is summed into).
@@ -180,20 +180,33 @@ private struct Scratch {
     init(_ s: ConvolutionShape, backward: Bool = false) {
         columns = .allocate(capacity: s.patchSize * s.outputPixels + slack)
         (columns + s.patchSize * s.outputPixels).initialize(repeating: 0, count: slack)   // read past a last run, never used
-        func paddedImage() -> UnsafeMutablePointer<Float> {
-            let count = s.inputChannels * (s.inputHeight + 2 * s.padding) * (s.inputWidth + 2 * s.padding) + slack
-            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
-            buffer.initialize(repeating: 0, count: count)    // the border stays zero: only the inside is copied
-            return buffer
-        }
-        padded = s.stride == 1 ? paddedImage() : nil
-        paddedGradient = s.stride == 1 && backward ? paddedImage() : nil
+        padded = s.stride == 1 ? allocatePaddedImage(s) : nil
+        paddedGradient = s.stride == 1 && backward ? allocatePaddedImage(s) : nil
     }
 
     func deallocate() {
         columns.deallocate()
         padded?.deallocate()
         paddedGradient?.deallocate()
+    }
+}
+
+/// A zero-padded image buffer (Cin, H + 2P, W + 2P), all zeros, with `slack` floats past its end.
+/// The border stays zero: `copyIntoPadded` only ever writes the inside.
+func allocatePaddedImage(_ s: ConvolutionShape) -> UnsafeMutablePointer<Float> {
+    let count = s.inputChannels * (s.inputHeight + 2 * s.padding) * (s.inputWidth + 2 * s.padding) + slack
+    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    buffer.initialize(repeating: 0, count: count)
+    return buffer
+}
+
+/// Copies one image x (Cin, H, W) inside the zero border of `padded` (from `allocatePaddedImage`).
+func copyIntoPadded(_ s: ConvolutionShape, image x: UnsafePointer<Float>, padded: UnsafeMutablePointer<Float>) {
+    let h = s.inputHeight, w = s.inputWidth, pad = s.padding, wp = w + 2 * pad
+    for c in 0..<s.inputChannels {
+        for y in 0..<h {
+            (padded + (c * (h + 2 * pad) + y + pad) * wp + pad).update(from: x + (c * h + y) * w, count: w)
+        }
     }
 }
 
@@ -208,12 +221,8 @@ private func im2col(_ s: ConvolutionShape, image x: UnsafePointer<Float>, scratc
         transfer(s, image: UnsafeMutablePointer(mutating: x), columns: scratch.columns, toColumns: true)
         return
     }
-    let h = s.inputHeight, w = s.inputWidth, pad = s.padding, wp = w + 2 * pad, wo = s.outputWidth
-    for c in 0..<s.inputChannels {
-        for y in 0..<h {
-            (padded + (c * (h + 2 * pad) + y + pad) * wp + pad).update(from: x + (c * h + y) * w, count: w)
-        }
-    }
+    let wo = s.outputWidth
+    copyIntoPadded(s, image: x, padded: padded)
     forEachRun(s, padded: padded, columns: scratch.columns) { source, run in
         var ox = 0
         while ox < wo {

@@ -37,10 +37,9 @@ func directConvolutionApplies(_ s: ConvolutionShape) -> Bool {
     #endif
 }
 
-/// The weights summed in one block: the same depth block as the GEMM's (GEMM.swift's blockDepth).
-private let depthBlock = 256
-/// Floats allocated past the end of a buffer, so a 16-float vector may run over its last row.
-private let slack = 16
+/// The weights summed in one block are the GEMM's depth block, `blockDepth` (GEMM.swift): the same
+/// partial sums, added in the same order. Buffers have Convolution.swift's `slack` past their end,
+/// so a 16-float vector may run over their last row.
 
 /// out = conv(x, W) + b for a shape that `directConvolutionApplies` to.
 ///
@@ -70,18 +69,12 @@ func directConvolutionForward(_ s: ConvolutionShape, input: UnsafePointer<Float>
     let pieces = min(s.batch, Threads.count * 4)
     parallelFor(pieces) { piece in
         // This thread's zero-bordered image and output image (each with slack for vectors that run over).
-        let paddedCount = s.inputChannels * hp * wp + slack
-        let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedCount)
-        padded.initialize(repeating: 0, count: paddedCount)
+        let padded = allocatePaddedImage(s)
         let result = UnsafeMutablePointer<Float>.allocate(capacity: s.outputImageSize + slack)
         result.initialize(repeating: 0, count: s.outputImageSize + slack)
         defer { padded.deallocate(); result.deallocate() }
         for n in (s.batch * piece / pieces)..<(s.batch * (piece + 1) / pieces) {
-            let h = s.inputHeight, w = s.inputWidth, pad = s.padding
-            let image = pointers.input + n * s.inputImageSize
-            for c in 0..<s.inputChannels {
-                for y in 0..<h { (padded + (c * hp + y + pad) * wp + pad).update(from: image + (c * h + y) * w, count: w) }
-            }
+            copyIntoPadded(s, image: pointers.input + n * s.inputImageSize, padded: padded)
             convolveImage(s, padded: padded, wp: wp, pointers: pointers, into: result)
             (pointers.output + n * s.outputImageSize).update(from: result, count: s.outputImageSize)
         }
@@ -106,11 +99,11 @@ private func convolveImage(_ s: ConvolutionShape, padded: UnsafeMutablePointer<F
         for oy in stride(from: 0, to: ho, by: 2) {
             let rows = min(2, ho - oy)                   // an odd last row is computed twice, stored once
             let row0 = UnsafePointer(padded + oy * wp), row1 = UnsafePointer(padded + (oy + rows - 1) * wp)
-            for first in stride(from: 0, to: q, by: depthBlock) {
+            for first in stride(from: 0, to: q, by: blockDepth) {
                 var a0 = SIMD16<Float>(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0   // row oy
                 var b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0                // row oy + 1
                 var wq = filters + first * 8
-                for i in first..<min(q, first + depthBlock) {
+                for i in first..<min(q, first + blockDepth) {
                     let offset = pointers.offsets[i]
                     let x0 = load(row0 + offset), x1 = load(row1 + offset)
                     var v = SIMD16<Float>(repeating: wq[0]); a0 = multiplyAdd(a0, x0, v); b0 = multiplyAdd(b0, x1, v)

@@ -33,7 +33,8 @@ private let lanes = Vector.scalarCount
 private let tileRows = 6
 private let tileColumns = 2 * lanes
 /// Cache blocks: a 256 × 16 sliver of B is 16 KB (L1); 96 × 256 of A is 96 KB (L2); 256 × 2048 of B is 2 MB (L3).
-private let blockDepth = 256
+/// (DirectConvolution.swift sums in the same depth blocks, to give the same bits.)
+let blockDepth = 256
 private let blockRows = 96
 private let blockColumns = 2048
 /// Products smaller than this many multiply-adds run on one thread: splitting them costs more than it saves.
