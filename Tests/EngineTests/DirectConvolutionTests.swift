@@ -3,6 +3,7 @@ import Testing
 
 /// The direct stride-1 forward pass (Kernels/DirectConvolution.swift) against the plain loops, and
 /// against im2col + GEMM to the bit: lesson outputs must not change with the kernel that computes them.
+/// Also the input gradient it computes in the backward pass, as a convolution of the output gradient.
 @Suite("Direct convolution", .enabled(if: directConvolutionAvailable,
                                       "this CPU has no AVX-512: the engine uses im2col + GEMM for every shape"))
 struct DirectConvolutionTests {
@@ -60,5 +61,41 @@ struct DirectConvolutionTests {
             Tensor(shape: [s.outputChannels, s.inputChannels, s.kernelSize, s.kernelSize], scalars: w),
             Tensor(shape: [s.outputChannels], scalars: b), stride: 1, padding: s.padding)
         #expect(maxScaledError(Tensor(shape: expected.shape, scalars: direct), expected) < 1e-5)   // the loops sum in Double
+    }
+
+    /// Backward shapes whose input gradient the direct kernel computes (the transposed shape has
+    /// input channels in eights and rows of 8 to 16): lesson 04's and SimpleCNN's second layers,
+    /// padding 0 (dout padded by K − 1), padding K − 1 (dout not padded at all), an odd height.
+    static let backwardCases: [ConvolutionShape] = [
+        ConvolutionShape(batch: 3, inputChannels: 32, inputHeight: 14, inputWidth: 14, outputChannels: 64, kernelSize: 5, padding: 2),
+        ConvolutionShape(batch: 2, inputChannels: 32, inputHeight: 14, inputWidth: 14, outputChannels: 64, kernelSize: 3, padding: 1),
+        ConvolutionShape(batch: 2, inputChannels: 8, inputHeight: 11, inputWidth: 12, outputChannels: 5, kernelSize: 3, padding: 0),
+        ConvolutionShape(batch: 2, inputChannels: 16, inputHeight: 9, inputWidth: 16, outputChannels: 12, kernelSize: 3, padding: 2),
+    ]
+
+    @Test("the input gradient, computed as a convolution of the output gradient, matches the plain loops",
+          arguments: backwardCases)
+    func inputGradient(s: ConvolutionShape) {
+        #expect(s.transposedForInputGradient.map(directConvolutionApplies) == true || s.batch < Threads.count)
+        let (x, w, _) = Self.random(s, seed: 22)
+        var rng = RandomSource(seed: 23)
+        let dy = (0..<(s.batch * s.outputImageSize)).map { _ in rng.uniform(-1, 1) }
+        var dx = [Float](repeating: .nan, count: x.count)          // overwritten, every element
+        var dw = [Float](repeating: 0, count: w.count), db = [Float](repeating: 0, count: s.outputChannels)
+        dx.withUnsafeMutableBufferPointer { dxp in
+            dw.withUnsafeMutableBufferPointer { dwp in
+                db.withUnsafeMutableBufferPointer { dbp in
+                    convolutionBackward(s, input: x, weight: w, outputGradient: dy, inputGradient: dxp.baseAddress!,
+                                        weightGradient: dwp.baseAddress!, biasGradient: dbp.baseAddress!)
+                }
+            }
+        }
+        let reference = Reference.convolutionBackward(
+            Tensor(shape: [s.batch, s.inputChannels, s.inputHeight, s.inputWidth], scalars: x),
+            Tensor(shape: [s.outputChannels, s.inputChannels, s.kernelSize, s.kernelSize], scalars: w),
+            Tensor(shape: [s.batch, s.outputChannels, s.outputHeight, s.outputWidth], scalars: dy), stride: 1, padding: s.padding)
+        #expect(maxScaledError(Tensor(shape: reference.dx.shape, scalars: dx), reference.dx) < 1e-5, "dx")
+        #expect(maxScaledError(Tensor(shape: reference.dw.shape, scalars: dw), reference.dw) < 1e-5, "dW")
+        #expect(maxScaledError(Tensor(shape: reference.db.shape, scalars: db), reference.db) < 1e-5, "db")
     }
 }

@@ -15,6 +15,11 @@
 // two paths agree to the bit; `DirectConvolutionTests` checks it, and the plain loops.
 // Lanes past Wo are computed from neighbouring pixels and never stored.
 //
+// The backward pass uses it too: at stride 1 the input gradient is the forward convolution of the
+// output gradient with the filters turned by 180° (Convolution.swift, `inputGradientDirectly`),
+// which replaces dcolumns = Wᵀ · dout and col2im. Those are the same terms summed in another
+// order, so there the results agree with im2col + GEMM up to rounding, not to the bit.
+//
 // Only where the CPU has AVX-512 (ENGINE_AVX512): the tile needs 16 of its 32 vector registers of
 // 16 floats. Elsewhere the convolution keeps im2col + GEMM.
 
