@@ -73,29 +73,43 @@ struct DirectConvolutionTests {
         ConvolutionShape(batch: 2, inputChannels: 16, inputHeight: 9, inputWidth: 16, outputChannels: 12, kernelSize: 3, padding: 2),
     ]
 
-    @Test("the input gradient, computed as a convolution of the output gradient, matches the plain loops",
-          arguments: backwardCases)
-    func inputGradient(s: ConvolutionShape) {
-        #expect(s.transposedForInputGradient.map(directConvolutionApplies) == true || s.batch < Threads.count)
-        let (x, w, _) = Self.random(s, seed: 22)
-        var rng = RandomSource(seed: 23)
-        let dy = (0..<(s.batch * s.outputImageSize)).map { _ in rng.uniform(-1, 1) }
+    /// (dx, dW, db) from `convolutionBackward`, with or without the direct input gradient.
+    static func backward(_ s: ConvolutionShape, _ x: [Float], _ w: [Float], _ dy: [Float], direct: Bool)
+        -> (dx: [Float], dw: [Float], db: [Float]) {
         var dx = [Float](repeating: .nan, count: x.count)          // overwritten, every element
         var dw = [Float](repeating: 0, count: w.count), db = [Float](repeating: 0, count: s.outputChannels)
         dx.withUnsafeMutableBufferPointer { dxp in
             dw.withUnsafeMutableBufferPointer { dwp in
                 db.withUnsafeMutableBufferPointer { dbp in
                     convolutionBackward(s, input: x, weight: w, outputGradient: dy, inputGradient: dxp.baseAddress!,
-                                        weightGradient: dwp.baseAddress!, biasGradient: dbp.baseAddress!)
+                                        weightGradient: dwp.baseAddress!, biasGradient: dbp.baseAddress!,
+                                        directWhereItApplies: direct)
                 }
             }
         }
+        return (dx, dw, db)
+    }
+
+    @Test("the input gradient, computed as a convolution of the output gradient: the same bits as Wᵀ·dout and col2im, and the plain loops",
+          arguments: backwardCases)
+    func inputGradient(s: ConvolutionShape) {
+        #expect(s.transposedForInputGradient.map(directConvolutionApplies) == true || s.batch < Threads.count)
+        let (x, w, _) = Self.random(s, seed: 22)
+        var rng = RandomSource(seed: 23)
+        var dy = (0..<(s.batch * s.outputImageSize)).map { _ in rng.uniform(-1, 1) }
+        dy[1] = -0.0                                               // signed zeros must come out the same too
+        let direct = Self.backward(s, x, w, dy, direct: true), columns = Self.backward(s, x, w, dy, direct: false)
+        #expect(direct.dx.allSatisfy { !$0.isNaN }, "an input gradient was never written")
+        let differing = zip(direct.dx, columns.dx).filter { $0.bitPattern != $1.bitPattern }.count
+        #expect(differing == 0, "\(differing) of \(direct.dx.count) input gradients differ from dcolumns + col2im")
+        #expect(direct.dw == columns.dw && direct.db == columns.db)
+
         let reference = Reference.convolutionBackward(
             Tensor(shape: [s.batch, s.inputChannels, s.inputHeight, s.inputWidth], scalars: x),
             Tensor(shape: [s.outputChannels, s.inputChannels, s.kernelSize, s.kernelSize], scalars: w),
             Tensor(shape: [s.batch, s.outputChannels, s.outputHeight, s.outputWidth], scalars: dy), stride: 1, padding: s.padding)
-        #expect(maxScaledError(Tensor(shape: reference.dx.shape, scalars: dx), reference.dx) < 1e-5, "dx")
-        #expect(maxScaledError(Tensor(shape: reference.dw.shape, scalars: dw), reference.dw) < 1e-5, "dW")
-        #expect(maxScaledError(Tensor(shape: reference.db.shape, scalars: db), reference.db) < 1e-5, "db")
+        #expect(maxScaledError(Tensor(shape: reference.dx.shape, scalars: direct.dx), reference.dx) < 1e-5, "dx")
+        #expect(maxScaledError(Tensor(shape: reference.dw.shape, scalars: direct.dw), reference.dw) < 1e-5, "dW")
+        #expect(maxScaledError(Tensor(shape: reference.db.shape, scalars: direct.db), reference.db) < 1e-5, "db")
     }
 }

@@ -114,6 +114,12 @@ struct GEMMTests {
     func packedA() {
         Self.check(607, 50, 341, ta: false, tb: false, beta: 0.5, padding: 2, threads: 1)
         Self.check(601, 49, 340, ta: true, tb: false, alpha: 2, threads: 2)
+        // A last sliver one vector wide or narrower (lesson 04's dy·Wᵀ has 100 = 3·32 + 4 columns)
+        // goes to the 12-row kernel, which then reads two packed tiles; 607 and 601 rows end in
+        // partial tiles of 1 and 7 rows.
+        Self.check(607, 100, 340, ta: false, tb: false, beta: 0.5, threads: 1)
+        Self.check(601, 106, 340, ta: true, tb: false, padding: 3, threads: 2)
+        Self.check(613, 104, 330, ta: false, tb: true, alpha: 0.5, beta: 1, threads: 2)
     }
 
     @Test("few rows of A·Bᵀ with a long shared dimension are computed as dot products")

@@ -1,7 +1,7 @@
 // 2-D convolution over NCHW batches, as im2col + GEMM, one image per thread. (Where the CPU has
 // AVX-512, stride-1 layers with rows of 8 to 16 pixels, such as lesson 04's second, are computed
 // straight from the padded image instead: the forward pass, and in the backward pass the input
-// gradient, which is itself such a convolution: DirectConvolution.swift, and `inputGradientDirectly` below.)
+// gradient, which is itself such a convolution: DirectConvolution.swift.)
 //
 // For one image, im2col lays every receptive field out as a column:
 //
@@ -103,11 +103,23 @@ func im2colConvolutionForward(_ shape: ConvolutionShape, input: UnsafePointer<Fl
 public func convolutionBackward(_ shape: ConvolutionShape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                 outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
                                 weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>) {
+    convolutionBackward(shape, input: input, weight: weight, outputGradient: outputGradient, inputGradient: inputGradient,
+                        weightGradient: weightGradient, biasGradient: biasGradient, directWhereItApplies: true)
+}
+
+/// `convolutionBackward`, where the tests may also turn the direct input gradient off.
+func convolutionBackward(_ shape: ConvolutionShape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                         outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
+                         weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>,
+                         directWhereItApplies: Bool) {
     let s = shape
     let q = s.patchSize, p = s.outputPixels, cout = s.outputChannels
-    // Where the direct kernel takes it, dx is computed as a forward convolution (below), not from dcolumns.
+    // Where the direct kernel takes it, dx is computed as a convolution of dout (after the loop,
+    // DirectConvolution.swift), with the same sums as dcolumns and col2im here: one chain over the
+    // Cout filters, so no more of them than one GEMM depth block.
     let transposed = s.transposedForInputGradient
-    let dxDirectly = inputGradient != nil && transposed.map(directConvolutionApplies) == true
+    let dxDirectly = directWhereItApplies && inputGradient != nil && cout <= blockDepth
+        && transposed.map(directConvolutionApplies) == true
     let columnsInputGradient = dxDirectly ? nil : inputGradient
     let pieces = min(s.batch, Threads.count * 2)
     let gemmThreads = pieces == 1 ? Threads.count : 1
@@ -144,7 +156,7 @@ public func convolutionBackward(_ shape: ConvolutionShape, input: UnsafePointer<
         }
     }
     if dxDirectly, let transposed, let dx = inputGradient {
-        inputGradientDirectly(s, transposed, weight: weight, outputGradient: outputGradient, inputGradient: dx)
+        directInputGradient(s, transposed, weight: weight, outputGradient: outputGradient, inputGradient: dx)
     }
     for piece in 0..<pieces {
         let partial = partials + piece * partialSize      // dWᵀ (Q, Cout), then db (Cout)
@@ -157,34 +169,15 @@ public func convolutionBackward(_ shape: ConvolutionShape, input: UnsafePointer<
 }
 
 extension ConvolutionShape {
-    /// At stride 1, the input gradient is itself a convolution: dx[c] = Σ_co dout[co] ⋆ W[co][c] turned
-    /// by 180°, over dout padded by K − 1 − P. This is its shape (Cout channels in, Cin out, H × W
-    /// out); nil where that does not hold (stride > 1, or padding wider than K − 1).
+    /// At stride 1, the input gradient is itself a convolution: of dout, padded by K − 1 − P, with the
+    /// filters turned by 180° (DirectConvolution.swift, `directInputGradient`). This is its shape (Cout
+    /// channels in, Cin out, H × W out); nil where that does not hold (stride > 1, or padding wider than K − 1).
     var transposedForInputGradient: ConvolutionShape? {
         guard stride == 1, padding <= kernelSize - 1 else { return nil }
         return ConvolutionShape(batch: batch, inputChannels: outputChannels, inputHeight: outputHeight,
                                 inputWidth: outputWidth, outputChannels: inputChannels, kernelSize: kernelSize,
                                 stride: 1, padding: kernelSize - 1 - padding)
     }
-}
-
-/// dx (N, Cin, H, W) = the forward convolution of dout (N, Cout, Ho, Wo) with the filters
-/// W'[c][co][ky][kx] = W[co][c][K−1−ky][K−1−kx] and no bias: each input pixel sums, in one chain,
-/// every weight times the output gradient of every output that pixel fed. (The same terms as
-/// Wᵀ · dout then col2im, in another order: equal up to rounding.)
-private func inputGradientDirectly(_ s: ConvolutionShape, _ transposed: ConvolutionShape, weight: UnsafePointer<Float>,
-                                   outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>) {
-    let cin = s.inputChannels, cout = s.outputChannels, k = s.kernelSize, kk = k * k
-    let turned = UnsafeMutablePointer<Float>.allocate(capacity: cin * cout * kk)   // (Cin, Cout, K, K)
-    let zeros = UnsafeMutablePointer<Float>.allocate(capacity: cin)
-    defer { turned.deallocate(); zeros.deallocate() }
-    zeros.initialize(repeating: 0, count: cin)
-    for co in 0..<cout {
-        for c in 0..<cin {
-            for i in 0..<kk { turned[(c * cout + co) * kk + (kk - 1 - i)] = weight[(co * cin + c) * kk + i] }
-        }
-    }
-    directConvolutionForward(transposed, input: outputGradient, weight: turned, bias: zeros, output: inputGradient)
 }
 
 private struct ConvolutionPointers: @unchecked Sendable {

@@ -15,10 +15,10 @@
 // two paths agree to the bit; `DirectConvolutionTests` checks it, and the plain loops.
 // Lanes past Wo are computed from neighbouring pixels and never stored.
 //
-// The backward pass uses it too: at stride 1 the input gradient is the forward convolution of the
-// output gradient with the filters turned by 180° (Convolution.swift, `inputGradientDirectly`),
-// which replaces dcolumns = Wᵀ · dout and col2im. Those are the same terms summed in another
-// order, so there the results agree with im2col + GEMM up to rounding, not to the bit.
+// The backward pass uses it too: at stride 1 the input gradient is a convolution of the output
+// gradient with the filters turned by 180° (`directInputGradient`), which replaces dcolumns =
+// Wᵀ · dout and col2im. Its taps are ordered and blocked so that it adds the same products in the
+// same order as those two, and again gives the same bits.
 //
 // Only where the CPU has AVX-512 (ENGINE_AVX512): the tile needs 16 of its 32 vector registers of
 // 16 floats. Elsewhere the convolution keeps im2col + GEMM.
@@ -54,23 +54,83 @@ func directConvolutionForward(_ s: ConvolutionShape, input: UnsafePointer<Float>
                               bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
     let q = s.patchSize, cout = s.outputChannels
     let hp = s.inputHeight + 2 * s.padding, wp = s.inputWidth + 2 * s.padding, k = s.kernelSize
-    // The weights regrouped by eights of filters: packed[g][q][j] = W[8g + j][q], read 8 at a time.
-    let packed = UnsafeMutablePointer<Float>.allocate(capacity: q * cout)
-    defer { packed.deallocate() }
+    let taps = DirectTaps(s)
+    defer { taps.deallocate() }
+    // The weights regrouped by eights of filters: packed[g][i][j] = W[8g + j][i], read 8 at a time,
+    // in im2col's order i = (c·K + ky)·K + kx; offsets[i]: where weight i's pixels start in the
+    // padded image, relative to the output row's first pixel.
     for g in 0..<(cout / 8) {
         for i in 0..<q {
-            for j in 0..<8 { packed[(g * q + i) * 8 + j] = weight[(g * 8 + j) * q + i] }
+            for j in 0..<8 { taps.packed[(g * q + i) * 8 + j] = weight[(g * 8 + j) * q + i] }
         }
     }
-    // Where weight q's pixels start in the padded image, relative to the output row's first pixel.
-    let offsets = UnsafeMutablePointer<Int>.allocate(capacity: q)
-    defer { offsets.deallocate() }
     for c in 0..<s.inputChannels {
         for ky in 0..<k {
-            for kx in 0..<k { offsets[(c * k + ky) * k + kx] = (c * hp + ky) * wp + kx }
+            for kx in 0..<k { taps.offsets[(c * k + ky) * k + kx] = (c * hp + ky) * wp + kx }
         }
     }
-    let pointers = DirectPointers(input: input, packed: packed, offsets: offsets, bias: bias, output: output)
+    directConvolution(s, taps: taps, block: blockDepth, input: input, bias: bias, output: output)
+}
+
+/// The input gradient of a stride-1 convolution `s` (Convolution.swift's `convolutionBackward`),
+/// where `directConvolutionApplies(transposed)`, `transposed` being `s.transposedForInputGradient`:
+///
+///   dx[c, iy, ix] = Σ_{ky, kx} ( Σ_co W[co, c, ky, kx] · dout[co, iy + P − ky, ix + P − kx] )
+///
+/// a convolution of dout (padded by K − 1 − P) with the filters turned by 180°, input and output
+/// channels swapped. Summed in exactly the order of dcolumns = Wᵀ · dout and col2im, so the two
+/// give the same bits: for each (ky, kx) in turn, one chain of multiply-adds over co (the GEMM's,
+/// from 0), added to the pixel's running sum (col2im's, from 0). A tap whose output falls in the
+/// padding adds a chain of zeros, +0, which changes no sum.
+///
+///   outputGradient is (N, Cout, Ho, Wo)    weight is (Cout, Cin, K, K)
+///   inputGradient  is (N, Cin, H, W), fully overwritten
+func directInputGradient(_ s: ConvolutionShape, _ transposed: ConvolutionShape, weight: UnsafePointer<Float>,
+                         outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>) {
+    let cin = s.inputChannels, cout = s.outputChannels, k = s.kernelSize, q = transposed.patchSize
+    let hp = transposed.inputHeight + 2 * transposed.padding, wp = transposed.inputWidth + 2 * transposed.padding
+    let taps = DirectTaps(transposed)
+    let zeros = UnsafeMutablePointer<Float>.allocate(capacity: cin)
+    defer { taps.deallocate(); zeros.deallocate() }
+    zeros.initialize(repeating: 0, count: cin)
+    // Tap i = (ky·K + kx)·Cout + co: blocks of Cout taps, one block per (ky, kx), in col2im's order.
+    // Its pixel in padded dout is (iy + K − 1 − ky, ix + K − 1 − kx) for input pixel (iy, ix).
+    for ky in 0..<k {
+        for kx in 0..<k {
+            for co in 0..<cout {
+                let i = (ky * k + kx) * cout + co
+                taps.offsets[i] = (co * hp + (k - 1 - ky)) * wp + (k - 1 - kx)
+                for g in 0..<(cin / 8) {
+                    for j in 0..<8 { taps.packed[(g * q + i) * 8 + j] = weight[((co * cin + g * 8 + j) * k + ky) * k + kx] }
+                }
+            }
+        }
+    }
+    directConvolution(transposed, taps: taps, block: cout, input: outputGradient, bias: zeros, output: inputGradient)
+}
+
+/// What the kernel multiplies: for each of the Q = `s.patchSize` taps i, 8 filters' weights at a
+/// time (packed[g][i][0..<8], filters 8g..<8g+8) and where the tap's pixels start (offsets[i]).
+private struct DirectTaps: @unchecked Sendable {
+    let packed: UnsafeMutablePointer<Float>
+    let offsets: UnsafeMutablePointer<Int>
+
+    init(_ s: ConvolutionShape) {
+        packed = .allocate(capacity: s.patchSize * s.outputChannels)
+        offsets = .allocate(capacity: s.patchSize)
+    }
+
+    func deallocate() {
+        packed.deallocate()
+        offsets.deallocate()
+    }
+}
+
+/// out[n][co] = bias[co] + the sums over blocks of `block` taps, each block's chain added in turn.
+private func directConvolution(_ s: ConvolutionShape, taps: DirectTaps, block: Int, input: UnsafePointer<Float>,
+                               bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    let wp = s.inputWidth + 2 * s.padding
+    let pointers = DirectPointers(input: input, packed: taps.packed, offsets: taps.offsets, bias: bias, output: output)
     let pieces = min(s.batch, Threads.count * 4)
     parallelFor(pieces) { piece in
         // This thread's zero-bordered image and output image (each with slack for vectors that run over).
@@ -80,7 +140,7 @@ func directConvolutionForward(_ s: ConvolutionShape, input: UnsafePointer<Float>
         defer { padded.deallocate(); result.deallocate() }
         for n in (s.batch * piece / pieces)..<(s.batch * (piece + 1) / pieces) {
             copyIntoPadded(s, image: pointers.input + n * s.inputImageSize, padded: padded)
-            convolveImage(s, padded: padded, wp: wp, pointers: pointers, into: result)
+            convolveImage(s, padded: padded, wp: wp, pointers: pointers, block: block, into: result)
             (pointers.output + n * s.outputImageSize).update(from: result, count: s.outputImageSize)
         }
     }
@@ -91,10 +151,10 @@ private struct DirectPointers: @unchecked Sendable {
     let bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
 }
 
-/// One image: result (Cout, Ho·Wo) = bias + Σ_q W[·][q] · (padded pixels under q).
+/// One image: result (Cout, Ho·Wo) = bias + Σ_i W[·][i] · (padded pixels under tap i), in blocks of `block` taps.
 @inline(__always)
 private func convolveImage(_ s: ConvolutionShape, padded: UnsafeMutablePointer<Float>, wp: Int,
-                           pointers: DirectPointers, into result: UnsafeMutablePointer<Float>) {
+                           pointers: DirectPointers, block: Int, into result: UnsafeMutablePointer<Float>) {
     let q = s.patchSize, ho = s.outputHeight, wo = s.outputWidth, pixels = s.outputPixels
     for co in 0..<s.outputChannels { (result + co * pixels).update(repeating: pointers.bias[co], count: pixels) }
     let lane = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
@@ -104,11 +164,11 @@ private func convolveImage(_ s: ConvolutionShape, padded: UnsafeMutablePointer<F
         for oy in stride(from: 0, to: ho, by: 2) {
             let rows = min(2, ho - oy)                   // an odd last row is computed twice, stored once
             let row0 = UnsafePointer(padded + oy * wp), row1 = UnsafePointer(padded + (oy + rows - 1) * wp)
-            for first in stride(from: 0, to: q, by: blockDepth) {
+            for first in stride(from: 0, to: q, by: block) {
                 var a0 = SIMD16<Float>(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0   // row oy
                 var b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0                // row oy + 1
                 var wq = filters + first * 8
-                for i in first..<min(q, first + blockDepth) {
+                for i in first..<min(q, first + block) {
                     let offset = pointers.offsets[i]
                     let x0 = load(row0 + offset), x1 = load(row1 + offset)
                     var v = SIMD16<Float>(repeating: wq[0]); a0 = multiplyAdd(a0, x0, v); b0 = multiplyAdd(b0, x1, v)

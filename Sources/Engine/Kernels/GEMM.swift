@@ -246,13 +246,24 @@ private struct GEMMProblem: @unchecked Sendable {
                         let sliver = UnsafePointer(packed + jr * kc)
                         let columnCount = min(tileColumns, nc - jr)
                         if isNarrow(width: columnCount) {
-                            // A sliver one vector wide (lesson 01's 10 classes): 12 rows at a time instead.
+                            // A sliver one vector wide (lesson 01's 10 classes, the last 4 of lesson 04's
+                            // batch of 100 in dy·Wᵀ): 12 rows at a time instead, two packed tiles of A.
                             for ir in stride(from: 0, to: mc, by: 2 * tileRows) {
                                 let i = ic + ir
-                                narrowMicroKernel(depth: kc, a: a + i * rowStride + pc * depthStride, rowStride: rowStride,
-                                                  depthStride: depthStride, rows: min(2 * tileRows, mc - ir),
-                                                  b: sliver, c: c + i * ldc + jc + jr, ldc: ldc, columns: columnCount,
-                                                  alpha: alpha, beta: betaHere)
+                                let rows = min(2 * tileRows, mc - ir)
+                                if packA {
+                                    narrowMicroKernel(depth: kc, a: UnsafePointer(packedA + ir * kc),
+                                                      secondHalf: UnsafePointer(packedA + (ir + tileRows) * kc),
+                                                      rowStride: 1, depthStride: tileRows, rows: rows,
+                                                      b: sliver, c: c + i * ldc + jc + jr, ldc: ldc, columns: columnCount,
+                                                      alpha: alpha, beta: betaHere)
+                                } else {
+                                    let first = a + i * rowStride + pc * depthStride
+                                    narrowMicroKernel(depth: kc, a: first, secondHalf: first + tileRows * rowStride,
+                                                      rowStride: rowStride, depthStride: depthStride, rows: rows,
+                                                      b: sliver, c: c + i * ldc + jc + jr, ldc: ldc, columns: columnCount,
+                                                      alpha: alpha, beta: betaHere)
+                                }
                             }
                             continue
                         }
@@ -318,7 +329,7 @@ private struct GEMMProblem: @unchecked Sendable {
     }
 
     /// Whether a sliver of `width` valid columns goes to the one-vector kernel (`narrowMicroKernel`).
-    func isNarrow(width: Int) -> Bool { width <= lanes && !packA }
+    func isNarrow(width: Int) -> Bool { width <= lanes }
 
     /// The floats per p in a packed sliver: a narrow one (only ever the last) is one vector wide.
     func sliverStride(width: Int) -> Int { isNarrow(width: width) ? lanes : tileColumns }
@@ -413,26 +424,34 @@ private func microKernel(depth: Int, a: UnsafePointer<Float>, rowStride: Int, de
 /// The micro-kernel for a sliver whose valid columns fit in one vector: a 12 × `lanes` tile in 12
 /// accumulators (the 6-row kernel would spend half its multiply-adds on the zero padding, and
 /// six chains of multiply-adds are too few to hide their latency). Same sums, in the same order.
+/// Rows 0–5 are read from `a`, rows 6–11 from `secondHalf` (A read in place: 6 rows further on;
+/// packed A: the next tile), each A(r, p) at r · rowStride + p · depthStride from its half's start.
 @inline(__always)
-private func narrowMicroKernel(depth: Int, a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, rows: Int,
+private func narrowMicroKernel(depth: Int, a: UnsafePointer<Float>, secondHalf: UnsafePointer<Float>,
+                               rowStride: Int, depthStride: Int, rows: Int,
                                b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, columns: Int,
                                alpha: Float, beta: Float) {
+    // Rows past `rows` repeat the last valid one; with 6 rows or fewer the second half is never read.
     @inline(__always) func offset(_ r: Int) -> Int { min(r, rows - 1) * rowStride }
     let o1 = offset(1), o2 = offset(2), o3 = offset(3), o4 = offset(4), o5 = offset(5)
-    let o6 = offset(6), o7 = offset(7), o8 = offset(8), o9 = offset(9), o10 = offset(10), o11 = offset(11)
+    let second = rows > tileRows ? secondHalf : a
+    @inline(__always) func secondOffset(_ r: Int) -> Int { rows > tileRows ? min(r, rows - 1 - tileRows) * rowStride : o5 }
+    let o6 = secondOffset(0), o7 = secondOffset(1), o8 = secondOffset(2), o9 = secondOffset(3)
+    let o10 = secondOffset(4), o11 = secondOffset(5)
     var c0 = Vector(), c1 = Vector(), c2 = Vector(), c3 = Vector(), c4 = Vector(), c5 = Vector()
     var c6 = Vector(), c7 = Vector(), c8 = Vector(), c9 = Vector(), c10 = Vector(), c11 = Vector()
-    var ap = a
+    var ap = a, ap2 = second
     var bp = b
     for _ in 0..<depth {
         let b0 = load(bp)
         c0 = multiplyAdd(c0, Vector(repeating: ap[0]), b0); c1 = multiplyAdd(c1, Vector(repeating: ap[o1]), b0)
         c2 = multiplyAdd(c2, Vector(repeating: ap[o2]), b0); c3 = multiplyAdd(c3, Vector(repeating: ap[o3]), b0)
         c4 = multiplyAdd(c4, Vector(repeating: ap[o4]), b0); c5 = multiplyAdd(c5, Vector(repeating: ap[o5]), b0)
-        c6 = multiplyAdd(c6, Vector(repeating: ap[o6]), b0); c7 = multiplyAdd(c7, Vector(repeating: ap[o7]), b0)
-        c8 = multiplyAdd(c8, Vector(repeating: ap[o8]), b0); c9 = multiplyAdd(c9, Vector(repeating: ap[o9]), b0)
-        c10 = multiplyAdd(c10, Vector(repeating: ap[o10]), b0); c11 = multiplyAdd(c11, Vector(repeating: ap[o11]), b0)
+        c6 = multiplyAdd(c6, Vector(repeating: ap2[o6]), b0); c7 = multiplyAdd(c7, Vector(repeating: ap2[o7]), b0)
+        c8 = multiplyAdd(c8, Vector(repeating: ap2[o8]), b0); c9 = multiplyAdd(c9, Vector(repeating: ap2[o9]), b0)
+        c10 = multiplyAdd(c10, Vector(repeating: ap2[o10]), b0); c11 = multiplyAdd(c11, Vector(repeating: ap2[o11]), b0)
         ap += depthStride
+        ap2 += depthStride
         bp += lanes   // a narrow sliver is packed one vector wide
     }
     @inline(__always) func put(_ r: Int, _ v: Vector) {
