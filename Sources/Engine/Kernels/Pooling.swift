@@ -109,56 +109,9 @@ public func maxPoolBackward(_ shape: PoolingShape, outputGradient: UnsafePointer
         let inputSize = s.inputHeight * s.inputWidth, outputSize = s.outputHeight * s.outputWidth
         let dx = pointers.inputGradient + plane * inputSize
         let dout = pointers.outputGradient + plane * outputSize, arg = pointers.argmax + plane * outputSize
-        if s.size == 2 && s.stride == 2 {
-            twoByTwoBackward(s, dout: dout, argmax: arg, into: dx)
-            return
-        }
         dx.update(repeating: 0, count: inputSize)
         for i in 0..<outputSize { dx[Int(arg[i])] += dout[i] }
     }
-}
-
-/// 2×2 windows with stride 2 do not overlap: every input pixel of a window gets the window's
-/// gradient (where it was the maximum) or 0, so each is written once, with no zeroing pass first.
-/// 8 windows at a time: their 16 pixels of the top row, then of the bottom row. The same values
-/// as the general loop, to the bit (0 + g there, so 0 + g here too).
-@inline(__always)
-private func twoByTwoBackward(_ s: PoolingShape, dout: UnsafePointer<Float>, argmax: UnsafePointer<Int32>,
-                              into dx: UnsafeMutablePointer<Float>) {
-    let h = s.inputHeight, w = s.inputWidth, ho = s.outputHeight, wo = s.outputWidth
-    if h % 2 == 1 { (dx + (h - 1) * w).update(repeating: 0, count: w) }   // the row no window covers
-    let lane = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-    let zero = SIMD16<Float>()
-    for oy in 0..<ho {
-        let top = 2 * oy * w, bottom = top + w
-        if w % 2 == 1 { dx[top + w - 1] = 0; dx[bottom + w - 1] = 0 }    // the column no window covers
-        var first = 0
-        while first + 8 <= wo {
-            // Each window's gradient and argmax, twice: once for each of its two pixels in a row.
-            let g = zero + doubled(UnsafeRawPointer(dout + oy * wo + first).loadUnaligned(as: SIMD8<Float>.self))
-            let at = doubled(UnsafeRawPointer(argmax + oy * wo + first).loadUnaligned(as: SIMD8<Int32>.self))
-            let topPixels = SIMD16<Int32>(repeating: Int32(truncatingIfNeeded: top + 2 * first)) &+ lane
-            UnsafeMutableRawPointer(dx + top + 2 * first).storeBytes(
-                of: zero.replacing(with: g, where: at .== topPixels), as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(dx + bottom + 2 * first).storeBytes(
-                of: zero.replacing(with: g, where: at .== topPixels &+ Int32(truncatingIfNeeded: w)), as: SIMD16<Float>.self)
-            first += 8
-        }
-        for ox in first..<wo {
-            let at = Int(argmax[oy * wo + ox]), g = 0 + dout[oy * wo + ox]
-            let i = top + 2 * ox, j = bottom + 2 * ox
-            dx[i] = i == at ? g : 0
-            dx[i + 1] = i + 1 == at ? g : 0
-            dx[j] = j == at ? g : 0
-            dx[j + 1] = j + 1 == at ? g : 0
-        }
-    }
-}
-
-/// (v0, v0, v1, v1, …, v7, v7)
-@inline(__always)
-private func doubled<T: SIMDScalar>(_ v: SIMD8<T>) -> SIMD16<T> {
-    SIMD16(v[0], v[0], v[1], v[1], v[2], v[2], v[3], v[3], v[4], v[4], v[5], v[5], v[6], v[6], v[7], v[7])
 }
 
 private struct PoolingPointers: @unchecked Sendable {
