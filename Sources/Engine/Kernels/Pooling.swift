@@ -64,10 +64,12 @@ public func maxPoolForward(_ shape: PoolingShape, input: UnsafePointer<Float>,
                     let lower = bottomMax .> topMax
                     var best = topMax.replacing(with: bottomMax, where: lower), at = topAt.replacing(with: bottomAt, where: lower)
                     let o = out + oy * wo + first, g = arg + oy * wo + first
-                    if count == 8 {
+                    // A row's last few may be stored as a whole vector too while it stays inside this
+                    // plane: the lanes past the row land on later rows, which overwrite them.
+                    if count == 8 || oy * wo + first + 8 <= ho * wo {
                         UnsafeMutableRawPointer(o).storeBytes(of: best, as: SIMD8<Float>.self)
                         UnsafeMutableRawPointer(g).storeBytes(of: at, as: SIMD8<Int32>.self)
-                    } else {   // the row's last few: the next row, or plane, may be another thread's
+                    } else {   // the plane's last few: the next plane may be another thread's
                         withUnsafeBytes(of: &best) { o.update(from: $0.baseAddress!.assumingMemoryBound(to: Float.self), count: count) }
                         withUnsafeBytes(of: &at) { g.update(from: $0.baseAddress!.assumingMemoryBound(to: Int32.self), count: count) }
                     }

@@ -39,12 +39,14 @@ public final class MaxPool2D: Layer {
     public func forward(_ x: Tensor, mode: Mode) -> Tensor {
         let s = poolingShape(for: x.shape)
         let outShape = [s.batch, s.channels, s.outputHeight, s.outputWidth]
-        var positions = [Int32](repeating: 0, count: outShape.reduce(1, *))
+        // maxPoolForward writes every output and every position: neither needs clearing first.
+        var positions: [Int32] = []
         let out = Tensor(uninitializedShape: outShape) { out in
-            x.scalars.withUnsafeBufferPointer { x in
-                positions.withUnsafeMutableBufferPointer { arg in
+            positions = [Int32](unsafeUninitializedCapacity: out.count) { arg, initialized in
+                x.scalars.withUnsafeBufferPointer { x in
                     maxPoolForward(s, input: x.baseAddress!, output: out.baseAddress!, argmax: arg.baseAddress!)
                 }
+                initialized = out.count
             }
         }
         if mode == .training {
