@@ -110,6 +110,36 @@ struct GEMMTests {
         }
     }
 
+    @Test("Aᵀ·B one vector wide (lesson 01's dW) is multiplied as Cᵀ = Bᵀ·A, with the same bits")
+    func narrowTransposedProducts() {
+        for threads in [1, 2] {
+            Self.check(784, 10, 100, ta: true, tb: false, beta: 1, threads: threads)
+            Self.check(130, 16, 37, ta: true, tb: false, alpha: 0.5, beta: 0.25, padding: 3, threads: threads)
+            Self.check(1024, 1, 300, ta: true, tb: false, threads: threads)
+        }
+        // The same bits as the one-vector kernel, which takes the same product below the size limit:
+        // each row of C computed alone (m = 1) must match the whole product's row.
+        var rng = RandomSource(seed: 9)
+        let (m, n, k) = (784, 10, 100)
+        let a = (0..<(k * m)).map { _ in rng.uniform(-1, 1) }, b = (0..<(k * n)).map { _ in rng.uniform(-1, 1) }
+        var whole = [Float](repeating: 0, count: m * n), rows = whole
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                whole.withUnsafeMutableBufferPointer { pc in
+                    gemm(transposeA: true, transposeB: false, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!, lda: m,
+                         b: pb.baseAddress!, ldb: n, beta: 0, c: pc.baseAddress!, ldc: n)
+                }
+                rows.withUnsafeMutableBufferPointer { pc in
+                    for i in 0..<m {
+                        gemm(transposeA: true, transposeB: false, m: 1, n: n, k: k, alpha: 1, a: pa.baseAddress! + i, lda: m,
+                             b: pb.baseAddress!, ldb: n, beta: 0, c: pc.baseAddress! + i * n, ldc: n)
+                    }
+                }
+            }
+        }
+        #expect(whole.map(\.bitPattern) == rows.map(\.bitPattern))
+    }
+
     @Test("a tall A (m ≥ 512, beyond L2) is copied into 6-row tiles")
     func packedA() {
         Self.check(607, 50, 341, ta: false, tb: false, beta: 0.5, padding: 2, threads: 1)

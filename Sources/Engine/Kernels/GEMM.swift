@@ -75,8 +75,16 @@ public func gemm(
     // A and C (lesson 04's dx = dy·Wᵀ: W is 3136×1024, dy only 100×1024), compute Cᵀ = op(B)ᵀ·op(A)ᵀ
     // instead, where the transposed operand to pack is the small A, and transpose the result.
     if transposeB && (transposeA ? n * k > m * n : n * k > 2 * (m * k + m * n)) {
-        multiplyTransposed(transposeA: transposeA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                           beta: beta, c: c, ldc: ldc, threads: threads)
+        multiplyTransposed(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                           a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: threads)
+        return
+    }
+    // Aᵀ·B with C only one vector wide (lesson 01's dW = xᵀ·dy, 784 × 10): the one-vector kernel would
+    // use 10 of its 16 lanes and broadcast 12 values of A for every 12 multiply-adds. Cᵀ = Bᵀ·A is
+    // 10 rows by 784 columns instead: full-width tiles, 6 broadcasts per 12.
+    if transposeA && !transposeB && n <= lanes && m >= 8 * lanes {
+        multiplyTransposed(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                           a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: threads)
         return
     }
     // A is read in place while it fits in L2 (a convolution's filters, a batch of activations).
@@ -153,14 +161,15 @@ private func dotProducts(m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<
     }
 }
 
-/// C = alpha · op(A) · Bᵀ + beta · C computed as T = B · op(A)ᵀ (n × m, scratch), then C = Tᵀ.
-private func multiplyTransposed(transposeA: Bool, m: Int, n: Int, k: Int, alpha: Float,
+/// C = alpha · op(A) · op(B) + beta · C computed as T = op(B)ᵀ · op(A)ᵀ (n × m, scratch), then C = Tᵀ.
+/// Each element is the same chain of multiply-adds either way (the products' factors swap places).
+private func multiplyTransposed(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                                 a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                                 beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int) {
     let t = UnsafeMutablePointer<Float>.allocate(capacity: n * m)
     defer { t.deallocate() }
-    // op(B)ᵀ is B as stored (n × k); op(A)ᵀ is A as stored when transposeA, else Aᵀ.
-    gemm(transposeA: false, transposeB: !transposeA, m: n, n: m, k: k, alpha: alpha,
+    // op(B)ᵀ is B as stored when transposeB, else Bᵀ; op(A)ᵀ is A as stored when transposeA, else Aᵀ.
+    gemm(transposeA: !transposeB, transposeB: !transposeA, m: n, n: m, k: k, alpha: alpha,
          a: b, lda: ldb, b: a, ldb: lda, beta: 0, c: t, ldc: m, threads: threads)
     // C[i, j] = T[j, i] (+ beta · C[i, j]), in 32 × 32 blocks so both sides stay in cache.
     let pointers = TransposePointers(t: t, c: c)
