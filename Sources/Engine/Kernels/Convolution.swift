@@ -114,12 +114,9 @@ func convolutionBackward(_ shape: ConvolutionShape, input: UnsafePointer<Float>,
                          directWhereItApplies: Bool) {
     let s = shape
     let q = s.patchSize, p = s.outputPixels, cout = s.outputChannels
-    // Where the direct kernel takes it, dx is computed as a convolution of dout (after the loop,
-    // DirectConvolution.swift), with the same sums as dcolumns and col2im here: one chain over the
-    // Cout filters, so no more of them than one GEMM depth block.
-    let transposed = s.transposedForInputGradient
-    let dxDirectly = directWhereItApplies && inputGradient != nil && cout <= blockDepth
-        && transposed.map(directConvolutionApplies) == true
+    // Where the direct kernel takes it, dx is computed as a convolution of dout after the loop
+    // (DirectConvolution.swift), with the same sums as dcolumns and col2im here.
+    let dxDirectly = directWhereItApplies && inputGradient != nil && directInputGradientApplies(s)
     let columnsInputGradient = dxDirectly ? nil : inputGradient
     let pieces = min(s.batch, Threads.count * 2)
     let gemmThreads = pieces == 1 ? Threads.count : 1
@@ -155,8 +152,8 @@ func convolutionBackward(_ shape: ConvolutionShape, input: UnsafePointer<Float>,
             }
         }
     }
-    if dxDirectly, let transposed, let dx = inputGradient {
-        directInputGradient(s, transposed, weight: weight, outputGradient: outputGradient, inputGradient: dx)
+    if dxDirectly, let dx = inputGradient {
+        directInputGradient(s, weight: weight, outputGradient: outputGradient, inputGradient: dx)
     }
     for piece in 0..<pieces {
         let partial = partials + piece * partialSize      // dWᵀ (Q, Cout), then db (Cout)
@@ -165,18 +162,6 @@ func convolutionBackward(_ shape: ConvolutionShape, input: UnsafePointer<Float>,
             for i in 0..<q { row[i] += partial[i * cout + co] }
             biasGradient[co] += partial[cout * q + co]
         }
-    }
-}
-
-extension ConvolutionShape {
-    /// At stride 1, the input gradient is itself a convolution: of dout, padded by K − 1 − P, with the
-    /// filters turned by 180° (DirectConvolution.swift, `directInputGradient`). This is its shape (Cout
-    /// channels in, Cin out, H × W out); nil where that does not hold (stride > 1, or padding wider than K − 1).
-    var transposedForInputGradient: ConvolutionShape? {
-        guard stride == 1, padding <= kernelSize - 1 else { return nil }
-        return ConvolutionShape(batch: batch, inputChannels: outputChannels, inputHeight: outputHeight,
-                                inputWidth: outputWidth, outputChannels: inputChannels, kernelSize: kernelSize,
-                                stride: 1, padding: kernelSize - 1 - padding)
     }
 }
 

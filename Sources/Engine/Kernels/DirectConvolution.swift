@@ -72,8 +72,27 @@ func directConvolutionForward(_ s: ConvolutionShape, input: UnsafePointer<Float>
     directConvolution(s, taps: taps, block: blockDepth, input: input, bias: bias, output: output)
 }
 
+extension ConvolutionShape {
+    /// At stride 1, the input gradient is itself a convolution: of dout, padded by K − 1 − P, with the
+    /// filters turned by 180° (`directInputGradient`, below). This is its shape (Cout
+    /// channels in, Cin out, H × W out); nil where that does not hold (stride > 1, or padding wider than K − 1).
+    var transposedForInputGradient: ConvolutionShape? {
+        guard stride == 1, padding <= kernelSize - 1 else { return nil }
+        return ConvolutionShape(batch: batch, inputChannels: outputChannels, inputHeight: outputHeight,
+                                inputWidth: outputWidth, outputChannels: inputChannels, kernelSize: kernelSize,
+                                stride: 1, padding: kernelSize - 1 - padding)
+    }
+}
+
+/// Whether `directInputGradient` takes the backward pass of `s`: its transposed shape (the convolution
+/// that dx is) is one the direct kernel takes, and dcolumns' chain over the Cout filters fits in one
+/// GEMM depth block (so that one block of taps here is one chain there).
+func directInputGradientApplies(_ s: ConvolutionShape) -> Bool {
+    s.outputChannels <= blockDepth && s.transposedForInputGradient.map(directConvolutionApplies) == true
+}
+
 /// The input gradient of a stride-1 convolution `s` (Convolution.swift's `convolutionBackward`),
-/// where `directConvolutionApplies(transposed)`, `transposed` being `s.transposedForInputGradient`:
+/// for a shape that `directInputGradientApplies` to:
 ///
 ///   dx[c, iy, ix] = Σ_{ky, kx} ( Σ_co W[co, c, ky, kx] · dout[co, iy + P − ky, ix + P − kx] )
 ///
@@ -85,14 +104,13 @@ func directConvolutionForward(_ s: ConvolutionShape, input: UnsafePointer<Float>
 ///
 ///   outputGradient is (N, Cout, Ho, Wo)    weight is (Cout, Cin, K, K)
 ///   inputGradient  is (N, Cin, H, W), fully overwritten
-func directInputGradient(_ s: ConvolutionShape, _ transposed: ConvolutionShape, weight: UnsafePointer<Float>,
+func directInputGradient(_ s: ConvolutionShape, weight: UnsafePointer<Float>,
                          outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>) {
+    guard let transposed = s.transposedForInputGradient else { fatalError("directInputGradient: stride \(s.stride), padding \(s.padding)") }
     let cin = s.inputChannels, cout = s.outputChannels, k = s.kernelSize, q = transposed.patchSize
     let hp = transposed.inputHeight + 2 * transposed.padding, wp = transposed.inputWidth + 2 * transposed.padding
     let taps = DirectTaps(transposed)
-    let zeros = UnsafeMutablePointer<Float>.allocate(capacity: cin)
-    defer { taps.deallocate(); zeros.deallocate() }
-    zeros.initialize(repeating: 0, count: cin)
+    defer { taps.deallocate() }
     // Tap i = (ky·K + kx)·Cout + co: blocks of Cout taps, one block per (ky, kx), in col2im's order.
     // Its pixel in padded dout is (iy + K − 1 − ky, ix + K − 1 − kx) for input pixel (iy, ix).
     for ky in 0..<k {
@@ -106,7 +124,7 @@ func directInputGradient(_ s: ConvolutionShape, _ transposed: ConvolutionShape, 
             }
         }
     }
-    directConvolution(transposed, taps: taps, block: cout, input: outputGradient, bias: zeros, output: inputGradient)
+    directConvolution(transposed, taps: taps, block: cout, input: outputGradient, bias: nil, output: inputGradient)
 }
 
 /// What the kernel multiplies: for each of the Q = `s.patchSize` taps i, 8 filters' weights at a
@@ -126,9 +144,9 @@ private struct DirectTaps: @unchecked Sendable {
     }
 }
 
-/// out[n][co] = bias[co] + the sums over blocks of `block` taps, each block's chain added in turn.
+/// out[n][co] = bias[co] (0 without a bias) + the sums over blocks of `block` taps, each block's chain added in turn.
 private func directConvolution(_ s: ConvolutionShape, taps: DirectTaps, block: Int, input: UnsafePointer<Float>,
-                               bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+                               bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
     let wp = s.inputWidth + 2 * s.padding
     let pointers = DirectPointers(input: input, packed: taps.packed, offsets: taps.offsets, bias: bias, output: output)
     let pieces = min(s.batch, Threads.count * 4)
@@ -148,7 +166,7 @@ private func directConvolution(_ s: ConvolutionShape, taps: DirectTaps, block: I
 
 private struct DirectPointers: @unchecked Sendable {
     let input: UnsafePointer<Float>, packed: UnsafeMutablePointer<Float>, offsets: UnsafeMutablePointer<Int>
-    let bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
+    let bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>
 }
 
 /// One image: result (Cout, Ho·Wo) = bias + Σ_i W[·][i] · (padded pixels under tap i), in blocks of `block` taps.
@@ -156,7 +174,7 @@ private struct DirectPointers: @unchecked Sendable {
 private func convolveImage(_ s: ConvolutionShape, padded: UnsafeMutablePointer<Float>, wp: Int,
                            pointers: DirectPointers, block: Int, into result: UnsafeMutablePointer<Float>) {
     let q = s.patchSize, ho = s.outputHeight, wo = s.outputWidth, pixels = s.outputPixels
-    for co in 0..<s.outputChannels { (result + co * pixels).update(repeating: pointers.bias[co], count: pixels) }
+    for co in 0..<s.outputChannels { (result + co * pixels).update(repeating: pointers.bias?[co] ?? 0, count: pixels) }
     let lane = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
     let inside = lane .< SIMD16(repeating: Int32(wo))    // the lanes that are output pixels
     for g in 0..<(s.outputChannels / 8) {

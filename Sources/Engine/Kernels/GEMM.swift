@@ -259,20 +259,14 @@ private struct GEMMProblem: @unchecked Sendable {
                             // batch of 100 in dy·Wᵀ): 12 rows at a time instead, two packed tiles of A.
                             for ir in stride(from: 0, to: mc, by: 2 * tileRows) {
                                 let i = ic + ir
-                                let rows = min(2 * tileRows, mc - ir)
-                                if packA {
-                                    narrowMicroKernel(depth: kc, a: UnsafePointer(packedA + ir * kc),
-                                                      secondHalf: UnsafePointer(packedA + (ir + tileRows) * kc),
-                                                      rowStride: 1, depthStride: tileRows, rows: rows,
-                                                      b: sliver, c: c + i * ldc + jc + jr, ldc: ldc, columns: columnCount,
-                                                      alpha: alpha, beta: betaHere)
-                                } else {
-                                    let first = a + i * rowStride + pc * depthStride
-                                    narrowMicroKernel(depth: kc, a: first, secondHalf: first + tileRows * rowStride,
-                                                      rowStride: rowStride, depthStride: depthStride, rows: rows,
-                                                      b: sliver, c: c + i * ldc + jc + jr, ldc: ldc, columns: columnCount,
-                                                      alpha: alpha, beta: betaHere)
-                                }
+                                let inPlace = a + i * rowStride + pc * depthStride
+                                let (first, second, rowStep, depthStep) = packA
+                                    ? (UnsafePointer(packedA + ir * kc), UnsafePointer(packedA + (ir + tileRows) * kc), 1, tileRows)
+                                    : (inPlace, inPlace + tileRows * rowStride, rowStride, depthStride)
+                                narrowMicroKernel(depth: kc, a: first, secondHalf: second, rowStride: rowStep, depthStride: depthStep,
+                                                  rows: min(2 * tileRows, mc - ir),
+                                                  b: sliver, c: c + i * ldc + jc + jr, ldc: ldc, columns: columnCount,
+                                                  alpha: alpha, beta: betaHere)
                             }
                             continue
                         }
