@@ -118,6 +118,8 @@ func convolutionBackward(_ shape: ConvolutionShape, input: UnsafePointer<Float>,
     // (DirectConvolution.swift), with the same sums as dcolumns and col2im here.
     let dxDirectly = directWhereItApplies && inputGradient != nil && directInputGradientApplies(s)
     let columnsInputGradient = dxDirectly ? nil : inputGradient
+    // At stride 1, dW's GEMM can read the im2col matrix from the padded image (GEMM.swift).
+    let windowedDW = directWhereItApplies && windowedWeightGradientApplies(s)
     let pieces = min(s.batch, Threads.count * 2)
     let gemmThreads = pieces == 1 ? Threads.count : 1
     // Each piece sums its images' dWᵀ (Q·Cout) and db (Cout) here; they are added up at the end.
@@ -135,11 +137,18 @@ func convolutionBackward(_ shape: ConvolutionShape, input: UnsafePointer<Float>,
         let first = s.batch * piece / pieces
         for n in first..<(s.batch * (piece + 1) / pieces) {
             let dout = pointers.outputGradient + n * s.outputImageSize        // (Cout, Ho·Wo)
-            im2col(s, image: pointers.input + n * s.inputImageSize, scratch: scratch)
             // dWᵀ += columns · doutᵀ   (Q, Cout): kept transposed, so the operand the GEMM must
             // transpose while packing is the small dout, not the columns (transposed back below).
-            gemm(transposeA: false, transposeB: true, m: q, n: cout, k: p, alpha: 1,
-                 a: columns, lda: p, b: dout, ldb: p, beta: n == first ? 0 : 1, c: dW, ldc: cout, threads: gemmThreads)
+            if windowedDW, let padded = scratch.padded {
+                // The same product, the columns read from the padded image, never written out (GEMM.swift).
+                copyIntoPadded(s, image: pointers.input + n * s.inputImageSize, padded: padded)
+                windowedWeightGradient(s, padded: padded, outputGradient: dout, beta: n == first ? 0 : 1,
+                                       weightGradientTransposed: dW)
+            } else {
+                im2col(s, image: pointers.input + n * s.inputImageSize, scratch: scratch)
+                gemm(transposeA: false, transposeB: true, m: q, n: cout, k: p, alpha: 1,
+                     a: columns, lda: p, b: dout, ldb: p, beta: n == first ? 0 : 1, c: dW, ldc: cout, threads: gemmThreads)
+            }
             // db += Σ_pixels dout
             for co in 0..<cout { db[co] += sum(dout + co * p, count: p) }
             if let dx = pointers.inputGradient {

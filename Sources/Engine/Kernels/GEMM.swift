@@ -67,14 +67,14 @@ public func gemm(
     // C = A·Bᵀ with few rows and a long shared dimension (a convolution's dW on a one-channel image:
     // 25 × 32 results, each a sum over 784 pixels): A and B are both contiguous along k, so take the
     // dot products directly; transposing B into slivers would cost more than the multiplication.
-    if !transposeA && transposeB && k >= 64 && m <= 32 && m * n * k < parallelThreshold {
+    if usesDotProducts(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k) {
         dotProducts(m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         return
     }
     // Packing a transposed B costs one strided copy per element of B. When B is much larger than
     // A and C (lesson 04's dx = dy·Wᵀ: W is 3136×1024, dy only 100×1024), compute Cᵀ = op(B)ᵀ·op(A)ᵀ
     // instead, where the transposed operand to pack is the small A, and transpose the result.
-    if transposeB && (transposeA ? n * k > m * n : n * k > 2 * (m * k + m * n)) {
+    if transposesBToPackA(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k) {
         multiplyTransposed(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                            a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: threads)
         return
@@ -114,6 +114,16 @@ public func gemm(
         guard first < last else { return }
         (splitColumns ? problem.columns(first..<last) : problem.rows(first..<last)).runOnThisThread()
     }
+}
+
+/// Whether `gemm` takes C = A·Bᵀ as `dotProducts` (each sum in 8 lanes, then across them).
+private func usesDotProducts(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int) -> Bool {
+    !transposeA && transposeB && k >= 64 && m <= 32 && m * n * k < parallelThreshold
+}
+
+/// Whether `gemm` computes a product with a transposed B as Cᵀ = op(B)ᵀ·op(A)ᵀ (`multiplyTransposed`).
+private func transposesBToPackA(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int) -> Bool {
+    transposeB && (transposeA ? n * k > m * n : n * k > 2 * (m * k + m * n))
 }
 
 /// C = alpha · A · Bᵀ + beta · C as dot products of rows: C[i, j] = Σ_p A[i, p] · B[j, p].
@@ -341,7 +351,7 @@ private struct GEMMProblem: @unchecked Sendable {
     /// sliver s holds rows p = 0..<kc of its columns, one after another (tileColumns·kc floats),
     /// zero-padded past the last column so the micro-kernel never needs a narrower path. A last
     /// sliver that fits in one vector is packed one vector wide, for `narrowMicroKernel`.
-    private func packB(depth pc: Int, _ kc: Int, columns jc: Int, _ nc: Int, into packed: UnsafeMutablePointer<Float>) {
+    fileprivate func packB(depth pc: Int, _ kc: Int, columns jc: Int, _ nc: Int, into packed: UnsafeMutablePointer<Float>) {
         for jr in stride(from: 0, to: nc, by: tileColumns) {
             let sliver = packed + jr * kc
             let j = jc + jr
@@ -383,6 +393,88 @@ private struct GEMMProblem: @unchecked Sendable {
     }
 }
 
+// MARK: - A convolution's dWᵀ, its im2col matrix never written
+
+/// Whether `windowedWeightGradient` gives the bits `gemm` gives for the same product: where `gemm`
+/// takes it through the blocked loops, with no one-vector sliver (Cout's last sliver wider than
+/// one vector, or Cout a whole number of slivers). A one-channel image's 25 × 32 dWᵀ, say, is
+/// dot products in `gemm`: another order of sums.
+func windowedWeightGradientApplies(_ s: ConvolutionShape) -> Bool {
+    let q = s.patchSize, cout = s.outputChannels, k = s.outputPixels
+    return s.stride == 1 && (cout % tileColumns == 0 || cout % tileColumns > lanes)
+        && !usesDotProducts(transposeA: false, transposeB: true, m: q, n: cout, k: k)
+        && !transposesBToPackA(transposeA: false, transposeB: true, m: q, n: cout, k: k)
+}
+
+/// dWᵀ = columns · doutᵀ + beta · dWᵀ   (Q, Cout), for one image of a stride-1 convolution, where
+/// `columns` (Q, Ho·Wo) is the image's im2col matrix, read where it lives instead of copied out:
+/// row t = (c·K + ky)·K + kx of it, at output pixel (oy, ox), is padded[c][oy + ky][ox + kx] of the
+/// zero-padded image (`copyIntoPadded`). The same multiply-adds in the same order as
+/// `gemm(transposeA: false, transposeB: true, m: Q, n: Cout, k: Ho·Wo, a: columns, …)`, so the
+/// same bits, without writing and reading the matrix (627 KB an image in lesson 04's conv2, 25
+/// copies of each pixel). dout is (Cout, Ho·Wo); dWᵀ has row stride Cout.
+func windowedWeightGradient(_ s: ConvolutionShape, padded: UnsafePointer<Float>, outputGradient dout: UnsafePointer<Float>,
+                            beta: Float, weightGradientTransposed c: UnsafeMutablePointer<Float>) {
+    let q = s.patchSize, cout = s.outputChannels, k = s.outputPixels
+    let kk = s.kernelSize * s.kernelSize, wp = s.inputWidth + 2 * s.padding
+    let planeSize = (s.inputHeight + 2 * s.padding) * wp
+    // Where row t of the columns starts in the padded image.
+    @inline(__always) func start(_ t: Int) -> Int {
+        let within = t % kk
+        return t / kk * planeSize + within / s.kernelSize * wp + within % s.kernelSize
+    }
+    // dout read transposed, packed into slivers exactly as the GEMM packs it.
+    let slivers = GEMMProblem(transposeA: false, transposeB: true, m: q, n: cout, k: k, alpha: 1,
+                              a: padded, lda: k, b: dout, ldb: k, beta: beta, c: c, ldc: cout, packA: false)
+    let count = (cout + tileColumns - 1) / tileColumns * tileColumns * min(k, blockDepth)
+    let packed = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+        .bindMemory(to: Float.self, capacity: count)
+    defer { packed.deallocate() }
+    for pc in stride(from: 0, to: k, by: blockDepth) {
+        let kc = min(blockDepth, k - pc)
+        slivers.packB(depth: pc, kc, columns: 0, cout, into: packed)
+        let betaHere: Float = pc == 0 ? beta : 1
+        for ir in stride(from: 0, to: q, by: tileRows) {
+            let rows = min(tileRows, q - ir)
+            // Rows past `rows` repeat the last one (computed, never stored), as in `microKernel`.
+            let r0 = padded + start(ir), r1 = padded + start(ir + min(1, rows - 1))
+            let r2 = padded + start(ir + min(2, rows - 1)), r3 = padded + start(ir + min(3, rows - 1))
+            let r4 = padded + start(ir + min(4, rows - 1)), r5 = padded + start(ir + min(5, rows - 1))
+            for jr in stride(from: 0, to: cout, by: tileColumns) {
+                windowMicroKernel(first: pc, depth: kc, width: s.outputWidth, rowPitch: wp,
+                                  r0, r1, r2, r3, r4, r5, rows: rows, b: UnsafePointer(packed + jr * kc),
+                                  c: c + ir * cout + jr, ldc: cout, columns: min(tileColumns, cout - jr), beta: betaHere)
+            }
+        }
+    }
+}
+
+/// `microKernel` with A's rows read from six places of a padded image: A(r, p) for output pixel
+/// p = oy·width + ox is r_r[oy · rowPitch + ox]. Depth runs p = first..<first + depth, in order.
+@inline(__always)
+private func windowMicroKernel(first: Int, depth: Int, width: Int, rowPitch: Int,
+                               _ r0: UnsafePointer<Float>, _ r1: UnsafePointer<Float>, _ r2: UnsafePointer<Float>,
+                               _ r3: UnsafePointer<Float>, _ r4: UnsafePointer<Float>, _ r5: UnsafePointer<Float>,
+                               rows: Int, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
+                               columns: Int, beta: Float) {
+    var tile = Tile()
+    var bp = b
+    var oy = first / width, ox = first % width, remaining = depth
+    while remaining > 0 {
+        // One output row's run of pixels: consecutive in the padded image.
+        let run = min(width - ox, remaining)
+        let base = oy * rowPitch + ox
+        for i in base..<(base + run) {
+            tile.add(r0[i], r1[i], r2[i], r3[i], r4[i], r5[i], times: bp)
+            bp += tileColumns
+        }
+        remaining -= run
+        ox = 0
+        oy += 1
+    }
+    tile.store(c, ldc: ldc, rows: rows, columns: columns, alpha: 1, beta: beta)
+}
+
 /// C[0..<rows, 0..<columns] = alpha · Σ_p A(r, p) · B(p, ·) + beta · C   (beta == 0: C is not read).
 ///
 /// A(r, p) is a[r * rowStride + p * depthStride]; `b` is a packed sliver, `tileColumns` floats per p.
@@ -394,34 +486,52 @@ private func microKernel(depth: Int, a: UnsafePointer<Float>, rowStride: Int, de
     let o1 = min(1, rows - 1) * rowStride, o2 = min(2, rows - 1) * rowStride
     let o3 = min(3, rows - 1) * rowStride, o4 = min(4, rows - 1) * rowStride
     let o5 = min(5, rows - 1) * rowStride
-    var c00 = Vector(), c01 = Vector(), c10 = Vector(), c11 = Vector()
-    var c20 = Vector(), c21 = Vector(), c30 = Vector(), c31 = Vector()
-    var c40 = Vector(), c41 = Vector(), c50 = Vector(), c51 = Vector()
+    var tile = Tile()
     var ap = a
     var bp = b
     for _ in 0..<depth {
-        let b0 = load(bp), b1 = load(bp + lanes)
-        var x = Vector(repeating: ap[0])
-        c00 = multiplyAdd(c00, x, b0); c01 = multiplyAdd(c01, x, b1)
-        x = Vector(repeating: ap[o1])
-        c10 = multiplyAdd(c10, x, b0); c11 = multiplyAdd(c11, x, b1)
-        x = Vector(repeating: ap[o2])
-        c20 = multiplyAdd(c20, x, b0); c21 = multiplyAdd(c21, x, b1)
-        x = Vector(repeating: ap[o3])
-        c30 = multiplyAdd(c30, x, b0); c31 = multiplyAdd(c31, x, b1)
-        x = Vector(repeating: ap[o4])
-        c40 = multiplyAdd(c40, x, b0); c41 = multiplyAdd(c41, x, b1)
-        x = Vector(repeating: ap[o5])
-        c50 = multiplyAdd(c50, x, b0); c51 = multiplyAdd(c51, x, b1)
+        tile.add(ap[0], ap[o1], ap[o2], ap[o3], ap[o4], ap[o5], times: bp)
         ap += depthStride
         bp += tileColumns
     }
-    storeRow(c, c00, c01, columns, alpha, beta)
-    if rows > 1 { storeRow(c + ldc, c10, c11, columns, alpha, beta) }
-    if rows > 2 { storeRow(c + 2 * ldc, c20, c21, columns, alpha, beta) }
-    if rows > 3 { storeRow(c + 3 * ldc, c30, c31, columns, alpha, beta) }
-    if rows > 4 { storeRow(c + 4 * ldc, c40, c41, columns, alpha, beta) }
-    if rows > 5 { storeRow(c + 5 * ldc, c50, c51, columns, alpha, beta) }
+    tile.store(c, ldc: ldc, rows: rows, columns: columns, alpha: alpha, beta: beta)
+}
+
+/// The 6 × 2-vector register tile of C that `microKernel` and `windowMicroKernel` sum into.
+private struct Tile {
+    var c00 = Vector(), c01 = Vector(), c10 = Vector(), c11 = Vector()
+    var c20 = Vector(), c21 = Vector(), c30 = Vector(), c31 = Vector()
+    var c40 = Vector(), c41 = Vector(), c50 = Vector(), c51 = Vector()
+
+    /// One rank-1 update: row r += A(r, p) · B(p, ·), B(p, ·) being two vectors at `b`.
+    @inline(__always)
+    mutating func add(_ a0: Float, _ a1: Float, _ a2: Float, _ a3: Float, _ a4: Float, _ a5: Float,
+                      times b: UnsafePointer<Float>) {
+        let b0 = load(b), b1 = load(b + lanes)
+        var x = Vector(repeating: a0)
+        c00 = multiplyAdd(c00, x, b0); c01 = multiplyAdd(c01, x, b1)
+        x = Vector(repeating: a1)
+        c10 = multiplyAdd(c10, x, b0); c11 = multiplyAdd(c11, x, b1)
+        x = Vector(repeating: a2)
+        c20 = multiplyAdd(c20, x, b0); c21 = multiplyAdd(c21, x, b1)
+        x = Vector(repeating: a3)
+        c30 = multiplyAdd(c30, x, b0); c31 = multiplyAdd(c31, x, b1)
+        x = Vector(repeating: a4)
+        c40 = multiplyAdd(c40, x, b0); c41 = multiplyAdd(c41, x, b1)
+        x = Vector(repeating: a5)
+        c50 = multiplyAdd(c50, x, b0); c51 = multiplyAdd(c51, x, b1)
+    }
+
+    /// C's first `rows` rows and `columns` columns = alpha · tile + beta · C (`storeRow`).
+    @inline(__always)
+    func store(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int, alpha: Float, beta: Float) {
+        storeRow(c, c00, c01, columns, alpha, beta)
+        if rows > 1 { storeRow(c + ldc, c10, c11, columns, alpha, beta) }
+        if rows > 2 { storeRow(c + 2 * ldc, c20, c21, columns, alpha, beta) }
+        if rows > 3 { storeRow(c + 3 * ldc, c30, c31, columns, alpha, beta) }
+        if rows > 4 { storeRow(c + 4 * ldc, c40, c41, columns, alpha, beta) }
+        if rows > 5 { storeRow(c + 5 * ldc, c50, c51, columns, alpha, beta) }
+    }
 }
 
 /// The micro-kernel for a sliver whose valid columns fit in one vector: a 12 × `lanes` tile in 12
