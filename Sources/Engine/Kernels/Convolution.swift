@@ -107,7 +107,8 @@ public func convolutionBackward(_ shape: ConvolutionShape, input: UnsafePointer<
                         weightGradient: weightGradient, biasGradient: biasGradient, directWhereItApplies: true)
 }
 
-/// `convolutionBackward`, where the tests may also turn the direct input gradient off.
+/// `convolutionBackward`, where the tests may also turn off the direct input gradient and the
+/// windowed weight gradient (`directWhereItApplies: false`: im2col + GEMM for both, the reference bits).
 func convolutionBackward(_ shape: ConvolutionShape, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                          outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
                          weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>,
