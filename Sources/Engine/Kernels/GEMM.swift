@@ -264,7 +264,7 @@ private struct GEMMProblem: @unchecked Sendable {
                     for jr in stride(from: 0, to: nc, by: tileColumns) {
                         let sliver = UnsafePointer(packed + jr * kc)
                         let columnCount = min(tileColumns, nc - jr)
-                        if isNarrow(width: columnCount) {
+                        if Self.isNarrow(width: columnCount) {
                             // A sliver one vector wide (lesson 01's 10 classes, the last 4 of lesson 04's
                             // batch of 100 in dy·Wᵀ): 12 rows at a time instead, two packed tiles of A.
                             for ir in stride(from: 0, to: mc, by: 2 * tileRows) {
@@ -342,10 +342,10 @@ private struct GEMMProblem: @unchecked Sendable {
     }
 
     /// Whether a sliver of `width` valid columns goes to the one-vector kernel (`narrowMicroKernel`).
-    func isNarrow(width: Int) -> Bool { width <= lanes }
+    static func isNarrow(width: Int) -> Bool { width <= lanes }
 
     /// The floats per p in a packed sliver: a narrow one (only ever the last) is one vector wide.
-    func sliverStride(width: Int) -> Int { isNarrow(width: width) ? lanes : tileColumns }
+    func sliverStride(width: Int) -> Int { Self.isNarrow(width: width) ? lanes : tileColumns }
 
     /// Copies op(B)[depth..<depth+kc, columns..<columns+nc] into slivers of `tileColumns` columns:
     /// sliver s holds rows p = 0..<kc of its columns, one after another (tileColumns·kc floats),
@@ -401,7 +401,8 @@ private struct GEMMProblem: @unchecked Sendable {
 /// dot products in `gemm`: another order of sums.
 func windowedWeightGradientApplies(_ s: ConvolutionShape) -> Bool {
     let q = s.patchSize, cout = s.outputChannels, k = s.outputPixels
-    return s.stride == 1 && (cout % tileColumns == 0 || cout % tileColumns > lanes)
+    let lastSliverWidth = cout - (cout - 1) / tileColumns * tileColumns
+    return s.stride == 1 && !GEMMProblem.isNarrow(width: lastSliverWidth)
         && !usesDotProducts(transposeA: false, transposeB: true, m: q, n: cout, k: k)
         && !transposesBToPackA(transposeA: false, transposeB: true, m: q, n: cout, k: k)
 }
