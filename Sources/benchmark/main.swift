@@ -10,11 +10,11 @@
 // A peer that is not installed is reported as such: no figure from another run is ever printed.
 // The Python used for the peers is $BENCHMARK_PYTHON, else python3.
 //
-// Run: swift run -c release benchmark [--threads N] [--quick]
+// Run: swift run -c release benchmark [--threads N] [--quick] [--dispatch]
 import Engine
 import Foundation
 
-let usage = "usage: swift run -c release benchmark [--threads N] [--quick]\n  --threads N  threads for the engine and its peers (default: one per core)\n  --quick      shorter measurements, noisier figures"
+let usage = "usage: swift run -c release benchmark [--threads N] [--quick] [--dispatch]\n  --threads N  threads for the engine and its peers (default: one per core)\n  --quick      shorter measurements, noisier figures\n  --dispatch   split loops over Dispatch's threads, which sleep between loops, not the engine's own helpers"
 func refuse(_ message: String) -> Never {
     FileHandle.standardError.write(Data("benchmark: \(message)\n\(usage)\n".utf8))
     exit(2)
@@ -24,6 +24,7 @@ var remaining = CommandLine.arguments.dropFirst()[...]
 while let argument = remaining.popFirst() {
     switch argument {
     case "--quick": quickFlag = true
+    case "--dispatch": Threads.helpersWaitAwake = false
     case "--threads":
         guard let text = remaining.popFirst() else { refuse("--threads needs a value, e.g. --threads 2") }
         guard let n = Int(text), (1...256).contains(n) else { refuse("--threads expects a whole number from 1 to 256, not '\(text)'") }
@@ -80,7 +81,7 @@ var machine: String {
 let date = ISO8601DateFormatter().string(from: Date())
 /// "1 thread", "2 threads".
 func threadCount(_ n: Int) -> String { n == 1 ? "1 thread" : "\(n) threads" }
-print("benchmark: \(threadCount(Threads.count)), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(machine), \(date), \(uptime)")
+print("benchmark: \(threadCount(Threads.count))\(Threads.helpersWaitAwake ? "" : " (Dispatch's, --dispatch)"), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(machine), \(date), \(uptime)")
 if let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.flatMap({ Double($0) }),
    load > Double(ProcessInfo.processInfo.activeProcessorCount) {
     print("  (the cores are shared with other work: every figure below is lower than on a quiet machine, and"

@@ -171,6 +171,38 @@ struct GEMMTests {
         Self.check(100, 1024, 320, ta: false, tb: false)
     }
 
+    /// C = op(A)·op(B) (+ C when `beta` is 1) on `threads` threads.
+    static func product(_ m: Int, _ n: Int, _ k: Int, ta: Bool, tb: Bool, beta: Float, threads: Int) -> [Float] {
+        var rng = RandomSource(seed: 11)
+        let a = (0..<(m * k)).map { _ in rng.uniform(-1, 1) }, b = (0..<(k * n)).map { _ in rng.uniform(-1, 1) }
+        var c = (0..<(m * n)).map { _ in rng.uniform(-1, 1) }
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    gemm(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!, lda: ta ? m : k,
+                         b: pb.baseAddress!, ldb: tb ? k : n, beta: beta, c: pc.baseAddress!, ldc: n, threads: threads)
+                }
+            }
+        }
+        return c
+    }
+
+    @Test("splitting a product across threads changes no bit: lesson 01's small products, one piece a thread, and larger ones")
+    func sameBitsOnAnyThreads() {
+        // (m, n, k, transposeA, transposeB, beta): lesson 01's x·W, dW = xᵀ·dy, dx = dy·Wᵀ; a product
+        // just above the size that is split; one split into three pieces a thread.
+        let cases = [(100, 10, 784, false, false, Float(0)), (784, 10, 100, true, false, 1), (100, 784, 10, false, true, 0),
+                     (30, 90, 80, false, false, 1), (64, 800, 196, false, false, 1)]
+        for (m, n, k, ta, tb, beta) in cases {
+            let one = Self.product(m, n, k, ta: ta, tb: tb, beta: beta, threads: 1)
+            for threads in [2, 3, 4] {
+                let several = Self.product(m, n, k, ta: ta, tb: tb, beta: beta, threads: threads)
+                let differ = zip(one, several).filter { $0.bitPattern != $1.bitPattern }.count
+                #expect(differ == 0, "\(m)×\(n)×\(k) ta \(ta) tb \(tb): \(differ) of \(one.count) elements differ on \(threads) threads")
+            }
+        }
+    }
+
     @Test("k == 0 and alpha == 0 only scale C")
     func degenerate() {
         Self.check(5, 6, 0, ta: false, tb: false, beta: 0)

@@ -17,8 +17,8 @@
 //
 // A is read in place (row or column strided), never copied: for the skinny products of the
 // lessons (N = 10, K = 25, …) copying A would cost as much as multiplying it.
-// Large products are split into column blocks (or row blocks when C is narrow) across threads;
-// small ones stay on the calling thread with no dispatch overhead.
+// Products are split into column blocks (or row blocks when C is narrow) across threads, down to
+// lesson 01's 0.8 million multiply-adds (one piece a thread); tiny ones stay on the calling thread.
 
 /// Register tile: 6 rows × 2 vectors (12 accumulators + 2 for B + 1 broadcast = 15 of 16 AVX registers).
 /// A vector is 8 floats (256-bit AVX2, NEON pairs), or 16 (512-bit) where the CPU has AVX-512
@@ -37,8 +37,17 @@ private let tileColumns = 2 * lanes
 let blockDepth = 256
 private let blockRows = 96
 private let blockColumns = 2048
-/// Products smaller than this many multiply-adds run on one thread: splitting them costs more than it saves.
-private let parallelThreshold = 3_000_000
+/// Products smaller than this many multiply-adds run on one thread: splitting them costs more than
+/// it saves. (Below 3 million they are split into one piece a thread, which costs a microsecond
+/// with the engine's helper threads awake, Parallel.swift; through Dispatch it cost 10–20, so
+/// this limit was once 3 million.)
+private let parallelThreshold = 200_000
+/// Products this size or larger are split into more pieces than threads (a core slowed by other work
+/// then does not hold up the rest); smaller ones into one piece a thread, each packing B once.
+private let manyPiecesThreshold = 3_000_000
+/// The limit on `dotProducts`' size. It decides which order a product's sums are taken in (so the
+/// bits of every lesson's results): it stays fixed, whatever the thresholds for threads say.
+private let dotProductsLimit = 3_000_000
 
 /// C = alpha · op(A) · op(B) + beta · C, single precision, row-major (the BLAS `sgemm` contract).
 ///
@@ -106,8 +115,9 @@ public func gemm(
     let extent = splitColumns ? n : m
     let quantum = splitColumns ? tileColumns : tileRows
     let quanta = (extent + quantum - 1) / quantum
-    // A few more pieces than threads, so a core slowed by other work does not hold up the rest.
-    let pieces = min(quanta, threads * 3)
+    // A few more pieces than threads, so a core slowed by other work does not hold up the rest; a small
+    // product one piece a thread (lesson 01's x·W: every piece packs all of B, 784 × 10, again).
+    let pieces = min(quanta, m * n * k >= manyPiecesThreshold ? threads * 3 : threads)
     parallelFor(pieces) { piece in
         let first = quanta * piece / pieces * quantum
         let last = min(extent, quanta * (piece + 1) / pieces * quantum)
@@ -118,7 +128,7 @@ public func gemm(
 
 /// Whether `gemm` takes C = A·Bᵀ as `dotProducts` (each sum in 8 lanes, then across them).
 private func usesDotProducts(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int) -> Bool {
-    !transposeA && transposeB && k >= 64 && m <= 32 && m * n * k < parallelThreshold
+    !transposeA && transposeB && k >= 64 && m <= 32 && m * n * k < dotProductsLimit
 }
 
 /// Whether `gemm` computes a product with a transposed B as Cᵀ = op(B)ᵀ·op(A)ᵀ (`multiplyTransposed`).
