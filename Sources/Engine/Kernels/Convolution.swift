@@ -79,19 +79,16 @@ func im2colConvolutionForward(_ shape: ConvolutionShape, input: UnsafePointer<Fl
     let s = shape
     let q = s.patchSize, p = s.outputPixels
     let pointers = ConvolutionPointers(input: input, weight: weight, bias: bias, output: output)
-    let pieces = min(s.batch, Threads.count * 4)
-    let gemmThreads = pieces == 1 ? Threads.count : 1   // a single image: let the GEMM use the threads
-    parallelFor(pieces) { piece in
+    let gemmThreads = s.batch == 1 ? Threads.count : 1   // a single image: let the GEMM use the threads
+    // One image at a time: the threads share them out to the last image, none left waiting on another's piece.
+    parallelFor(s.batch) { n in
         let scratch = Scratch(s)
         defer { scratch.deallocate() }
-        let columns = scratch.columns
-        for n in (s.batch * piece / pieces)..<(s.batch * (piece + 1) / pieces) {
-            im2col(s, image: pointers.input + n * s.inputImageSize, scratch: scratch)
-            let out = pointers.output + n * s.outputImageSize                 // (Cout, Ho·Wo)
-            for co in 0..<s.outputChannels { (out + co * p).update(repeating: pointers.bias[co], count: p) }
-            gemm(transposeA: false, transposeB: false, m: s.outputChannels, n: p, k: q, alpha: 1,
-                 a: pointers.weight, lda: q, b: columns, ldb: p, beta: 1, c: out, ldc: p, threads: gemmThreads)
-        }
+        im2col(s, image: pointers.input + n * s.inputImageSize, scratch: scratch)
+        let out = pointers.output + n * s.outputImageSize                 // (Cout, Ho·Wo)
+        for co in 0..<s.outputChannels { (out + co * p).update(repeating: pointers.bias[co], count: p) }
+        gemm(transposeA: false, transposeB: false, m: s.outputChannels, n: p, k: q, alpha: 1,
+             a: pointers.weight, lda: q, b: scratch.columns, ldb: p, beta: 1, c: out, ldc: p, threads: gemmThreads)
     }
 }
 

@@ -149,18 +149,16 @@ private func directConvolution(_ s: ConvolutionShape, taps: DirectTaps, block: I
                                bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
     let wp = s.inputWidth + 2 * s.padding
     let pointers = DirectPointers(input: input, packed: taps.packed, offsets: taps.offsets, bias: bias, output: output)
-    let pieces = min(s.batch, Threads.count * 4)
-    parallelFor(pieces) { piece in
-        // This thread's zero-bordered image and output image (each with slack for vectors that run over).
+    // One image at a time: the threads share them out to the last image, none left waiting on another's piece.
+    parallelFor(s.batch) { n in
+        // The image, zero-bordered, and its output (each with slack for vectors that run over).
         let padded = allocatePaddedImage(s)
         let result = UnsafeMutablePointer<Float>.allocate(capacity: s.outputImageSize + slack)
         result.initialize(repeating: 0, count: s.outputImageSize + slack)
         defer { padded.deallocate(); result.deallocate() }
-        for n in (s.batch * piece / pieces)..<(s.batch * (piece + 1) / pieces) {
-            copyIntoPadded(s, image: pointers.input + n * s.inputImageSize, padded: padded)
-            convolveImage(s, padded: padded, wp: wp, pointers: pointers, block: block, into: result)
-            (pointers.output + n * s.outputImageSize).update(from: result, count: s.outputImageSize)
-        }
+        copyIntoPadded(s, image: pointers.input + n * s.inputImageSize, padded: padded)
+        convolveImage(s, padded: padded, wp: wp, pointers: pointers, block: block, into: result)
+        (pointers.output + n * s.outputImageSize).update(from: result, count: s.outputImageSize)
     }
 }
 
