@@ -28,7 +28,8 @@ struct ParallelTests {
     @Test("every iteration runs exactly once, for any count of iterations and threads")
     func eachIterationOnce() throws {
         guard #available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, visionOS 2.0, *) else { return }
-        let helpers = HelperThreads()
+        // As if on 5 cores, so that helpers beyond a loop's count exist on any machine.
+        let helpers = HelperThreads(cores: 5)
         for threads in [2, 3, 5] {
             for iterations in [2, 3, 7, 64, 1000] {
                 let counts = Counts(iterations)
@@ -47,7 +48,7 @@ struct ParallelTests {
     @Test("helpers asleep after a pause wake for the next loop, and every helper takes part")
     func wakeAfterSleep() throws {
         guard #available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, visionOS 2.0, *) else { return }
-        let helpers = HelperThreads()
+        let helpers = HelperThreads(cores: 3)
         let threads = 3
         for round in 0..<4 {
             // Past the helpers' awake time: they are waiting on the condition, not spinning.
@@ -68,6 +69,27 @@ struct ParallelTests {
             #expect(ran)
             #expect(all, "round \(round): only \(count) of \(threads) threads took part")
         }
+    }
+
+    @Test("never more threads than cores: a loop asked for 4 threads on 2 cores runs on 2")
+    func noMoreThreadsThanCores() throws {
+        guard #available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, visionOS 2.0, *) else { return }
+        let helpers = HelperThreads(cores: 2)
+        let counts = Counts(400)
+        let threadsSeen = Mutex<Set<ObjectIdentifier>>([])
+        for _ in 0..<20 {
+            #expect(helpers.run(400, threads: 4) { i in
+                // Long enough that every thread the loop has gets iterations of its own.
+                let end = DispatchTime.now().uptimeNanoseconds + 20_000
+                while DispatchTime.now().uptimeNanoseconds < end {}
+                counts.add(i)
+                let thread = ObjectIdentifier(Thread.current)
+                threadsSeen.withLock { _ = $0.insert(thread) }
+            })
+        }
+        #expect(counts.wrong(20).isEmpty)
+        let seen = threadsSeen.withLock { $0.count }
+        #expect(seen <= 2, "\(seen) threads ran the loops")
     }
 
     @Test("a loop inside a loop's body, or on a second calling thread, runs through Dispatch instead")

@@ -49,8 +49,8 @@ struct SendablePointer<T>: @unchecked Sendable {
 }
 
 #if canImport(Synchronization)
-/// The engine's helper threads for `parallelFor`: the calling thread and `threads - 1` helpers take
-/// the loop's iterations one at a time from a shared counter until none are left.
+/// The engine's helper threads for `parallelFor`: the calling thread and `threads - 1` helpers (one
+/// thread a core at most) take the loop's iterations one at a time from a shared counter until none are left.
 ///
 /// Why not Dispatch alone: its worker threads go to sleep the moment a loop ends, and waking one
 /// takes 10–20 µs on Linux, as long as a whole small product (lesson 01's 100 × 784 × 10 takes
@@ -62,6 +62,12 @@ struct SendablePointer<T>: @unchecked Sendable {
 final class HelperThreads: @unchecked Sendable {
     static let shared = HelperThreads()
     static let awakeNanoseconds: UInt64 = 1_000_000
+    /// Never more threads than cores: a helper without a core of its own would hold up every loop
+    /// until the scheduler got round to it. (`--threads 8` on 2 cores still splits work 8 ways; two threads run it.)
+    let cores: Int
+
+    /// `cores` other than the machine's is for the tests.
+    init(cores: Int = ProcessInfo.processInfo.activeProcessorCount) { self.cores = max(1, cores) }
 
     /// Bumped once a loop, and carries the loop's number of helpers in its low 16 bits, so a helper
     /// reads both in one load.
@@ -80,7 +86,7 @@ final class HelperThreads: @unchecked Sendable {
     /// helpers (a second thread of the caller's, or a loop inside a loop's body): Dispatch runs it then.
     func run(_ iterations: Int, threads: Int, _ body: (Int) -> Void) -> Bool {
         guard inUse.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
-        let helpers = min(threads - 1, 0xFFFF)
+        let helpers = min(threads, cores, 0x10000) - 1
         startHelpers(upTo: helpers)
         withoutActuallyEscaping(body) { body in
             self.body = body
