@@ -112,6 +112,9 @@ final class HelperThreads: @unchecked Sendable {
         return true
     }
 
+    // Never inlined: the reference to `body` it takes is then surely released before its caller reports
+    // the loop done, and `withoutActuallyEscaping` in `run` finds the closure unshared, as it must.
+    @inline(never)
     private func takeIterations() {
         let count = iterations, body = body!
         while true {
