@@ -77,10 +77,11 @@ final class HelperThreads: @unchecked Sendable {
     private let sleepers = Atomic<Int>(0)
     private let inUse = Atomic<Bool>(false)
     private let wakeUp = NSCondition()
-    private let started = Mutex<Int>(0)
     // Written by the caller before it bumps `ticket`, read by helpers after they see it.
     nonisolated(unsafe) private var body: ((Int) -> Void)?
     nonisolated(unsafe) private var iterations = 0
+    /// Helpers started so far; only `run`, which one caller holds at a time (`inUse`), touches it.
+    nonisolated(unsafe) private var started = 0
 
     /// Runs the loop and returns true, or returns false at once when another loop is using the
     /// helpers (a second thread of the caller's, or a loop inside a loop's body): Dispatch runs it then.
@@ -125,16 +126,14 @@ final class HelperThreads: @unchecked Sendable {
     }
 
     private func startHelpers(upTo helpers: Int) {
-        started.withLock { count in
-            // A new helper starts from the ticket before this loop's, so it takes part in this loop too.
-            let seen = ticket.load(ordering: .acquiring)
-            while count < helpers {
-                let index = count
-                let thread = Thread { [self] in helperLoop(index: index, seen: seen) }
-                thread.name = "engine helper \(index + 1)"
-                thread.start()
-                count += 1
-            }
+        // A new helper starts from the ticket before this loop's, so it takes part in this loop too.
+        let seen = ticket.load(ordering: .acquiring)
+        while started < helpers {
+            let index = started
+            let thread = Thread { [self] in helperLoop(index: index, seen: seen) }
+            thread.name = "engine helper \(index + 1)"
+            thread.start()
+            started += 1
         }
     }
 
