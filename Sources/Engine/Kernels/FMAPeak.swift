@@ -2,10 +2,20 @@
 // registers, on every thread. It reads no memory, so nothing a real kernel does can beat it;
 // the benchmark prints each kernel's GFLOP/s as a fraction of it.
 //
-// Each thread keeps 16 independent accumulators (an FMA's result is ready only after ~4 cycles
-// and most cores start two per cycle, so fewer than 8 chains would measure the latency instead),
-// and runs the loop for at least a few milliseconds so the clock has ramped up.
+// Each thread keeps 12 independent accumulators: an FMA's result is ready only after 4–5 cycles
+// and most cores start two per cycle, so fewer than 10 chains would measure the latency instead;
+// more than 14 do not fit AVX2's 16 vector registers beside the two operands, and the spilled
+// accumulators then measure the store-to-load round trip (16 did: 48 GFLOP/s a core on an AMD
+// EPYC whose GEMM ran at 66). The loop runs for at least a few milliseconds so the clock has ramped up.
 import Dispatch
+
+/// Floats in the widest vector the engine's kernels use: 16 where it is built for AVX-512
+/// (ENGINE_AVX512, set by Package.swift), 8 otherwise (AVX2, or NEON registers in pairs).
+#if ENGINE_AVX512
+public let engineVectorFloats = 16
+#else
+public let engineVectorFloats = 8
+#endif
 
 /// The fused multiply-add peak in GFLOP/s (one FMA = 2 floating-point operations) for `lanes`-wide
 /// vectors (8 or 16 floats: 256- or 512-bit registers) on `threads` threads, best of repeated runs
@@ -23,7 +33,7 @@ public func measureFMAPeak(lanes: Int, threads: Int = Threads.count, seconds: Do
         }
         return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
     }
-    var n = 100_000   // rounds of 16 FMAs, doubled until one run takes 5 ms
+    var n = 100_000   // rounds of 12 FMAs, doubled until one run takes 5 ms
     while run(n) < 0.005 { n *= 2 }
     var best = Double.infinity, total = 0.0
     repeat {
@@ -31,10 +41,10 @@ public func measureFMAPeak(lanes: Int, threads: Int = Threads.count, seconds: Do
         best = min(best, t)
         total += t
     } while total < seconds
-    return Double(threads) * Double(n) * 16 * Double(lanes) * 2 / best * 1e-9
+    return Double(threads) * Double(n) * 12 * Double(lanes) * 2 / best * 1e-9
 }
 
-/// `n` rounds of 16 independent fused multiply-adds on `V`-wide vectors; returns a value that
+/// `n` rounds of 12 independent fused multiply-adds on `V`-wide vectors; returns a value that
 /// depends on every one of them (so the compiler cannot drop the loop).
 @inline(never)
 private func fmaLoop<V: SIMD>(_: V.Type, _ n: Int, seed: Float) -> Float where V.Scalar == Float {
@@ -42,14 +52,12 @@ private func fmaLoop<V: SIMD>(_: V.Type, _ n: Int, seed: Float) -> Float where V
     var a0 = V(repeating: 1), a1 = V(repeating: 2), a2 = V(repeating: 3), a3 = V(repeating: 4)
     var a4 = V(repeating: 5), a5 = V(repeating: 6), a6 = V(repeating: 7), a7 = V(repeating: 8)
     var a8 = V(repeating: 9), a9 = V(repeating: 10), a10 = V(repeating: 11), a11 = V(repeating: 12)
-    var a12 = V(repeating: 13), a13 = V(repeating: 14), a14 = V(repeating: 15), a15 = V(repeating: 16)
     for _ in 0..<n {
         a0 = fma(a0, x, y); a1 = fma(a1, x, y); a2 = fma(a2, x, y); a3 = fma(a3, x, y)
         a4 = fma(a4, x, y); a5 = fma(a5, x, y); a6 = fma(a6, x, y); a7 = fma(a7, x, y)
         a8 = fma(a8, x, y); a9 = fma(a9, x, y); a10 = fma(a10, x, y); a11 = fma(a11, x, y)
-        a12 = fma(a12, x, y); a13 = fma(a13, x, y); a14 = fma(a14, x, y); a15 = fma(a15, x, y)
     }
-    let s = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11)) + ((a12 + a13) + (a14 + a15))
+    let s = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11))
     return s.sum()
 }
 
