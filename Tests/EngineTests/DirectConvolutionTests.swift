@@ -5,12 +5,13 @@ import Testing
 /// against im2col + GEMM to the bit: lesson outputs must not change with the kernel that computes them.
 /// Also the input gradient it computes in the backward pass, as a convolution of the output gradient.
 @Suite("Direct convolution", .enabled(if: directConvolutionAvailable,
-                                      "this CPU has no AVX-512: the engine uses im2col + GEMM for every shape"))
+                                      "this CPU has neither AVX-512 nor AVX2 with FMA: the engine uses im2col + GEMM for every shape"))
 struct DirectConvolutionTests {
     /// Shapes the direct kernel takes: lesson 04's and SimpleCNN's second layers (cut to a few images),
     /// an odd number of output rows (the last row pair is half empty), rows of 8 and 16 pixels (the
     /// narrowest and widest it takes), more than 256 weights a filter (two and four depth blocks),
-    /// 8 filters (one group), and padding 0.
+    /// 8 filters (one group of AVX-512's eight; with AVX2's sixes, a full group and a short one),
+    /// and padding 0.
     static let cases: [ConvolutionShape] = [
         ConvolutionShape(batch: 3, inputChannels: 32, inputHeight: 14, inputWidth: 14, outputChannels: 64, kernelSize: 5, padding: 2),
         ConvolutionShape(batch: 2, inputChannels: 32, inputHeight: 14, inputWidth: 14, outputChannels: 64, kernelSize: 3, padding: 1),
@@ -34,15 +35,15 @@ struct DirectConvolutionTests {
         return out
     }
 
-    @Test("the lessons' shapes take the direct kernel where the CPU has AVX-512")
+    @Test("the lessons' shapes take the direct kernel where the CPU has AVX-512, or AVX2 and FMA")
     func applies() {
         #expect(Self.cases.allSatisfy { directConvolutionApplies($0) || $0.batch < Threads.count })
-        // Never: stride 2, rows of 28 (lesson 04's first layer), 7 × 7 maps, filters not in eights,
-        // fewer than 32 weights a filter (a first layer on one channel).
+        // Never: stride 2, rows of 28 (lesson 04's first layer), 7 × 7 maps, filters not in eights
+        // (AVX-512) or fewer than 8 (AVX2), fewer than 32 weights a filter (a first layer on one channel).
         var strided = Self.cases[0]; strided.stride = 2
         var wide = Self.cases[0]; wide.inputHeight = 28; wide.inputWidth = 28
         var small = Self.cases[0]; small.inputHeight = 7; small.inputWidth = 7
-        var odd = Self.cases[0]; odd.outputChannels = 12
+        var odd = Self.cases[0]; odd.outputChannels = directFilterGroup == 8 ? 12 : 4
         var shallow = Self.cases[0]; shallow.inputChannels = 1
         for shape in [strided, wide, small, odd, shallow] { #expect(!directConvolutionApplies(shape), "\(shape)") }
     }

@@ -20,26 +20,35 @@
 // Wᵀ · dout and col2im. Its taps are ordered and blocked so that it adds the same products in the
 // same order as those two, and again gives the same bits.
 //
-// Only where the CPU has AVX-512 (ENGINE_AVX512): the tile needs 16 of its 32 vector registers of
-// 16 floats. Elsewhere the convolution keeps im2col + GEMM.
+// The tile above is for AVX-512 (ENGINE_AVX512): 16 of its 32 vector registers of 16 floats. With
+// AVX2 and FMA (16 registers of 8 floats) a 16-pixel row is two registers, and the tile is one
+// output row × 6 filters instead: 12 registers of sums, 2 of pixels, 1 for the broadcast weight,
+// and 8 loads for 12 multiply-adds, as in the GEMM's tile. Filters are then taken in sixes; a last
+// group with fewer repeats its last filter, computed and not stored. The sums are the same either way.
+// Elsewhere (no FMA, or arm64, where it is unmeasured) the convolution keeps im2col + GEMM.
 
-/// Whether this build has the direct kernel (the CPU it was compiled for has AVX-512).
 #if ENGINE_AVX512
+/// Whether this build has the direct kernel (the CPU it was compiled for has AVX-512, or AVX2 and FMA).
 let directConvolutionAvailable = true
+/// Filters in one register tile (the kernel below is written for this many).
+let directFilterGroup = 8
+#elseif ENGINE_FMA && arch(x86_64)
+let directConvolutionAvailable = true
+let directFilterGroup = 6
 #else
 let directConvolutionAvailable = false
+let directFilterGroup = 6   // the 6-filter kernel is compiled here, and never called
 #endif
 
 /// Whether `directConvolutionForward` takes this shape: stride 1, rows of 8 to 16 output pixels
-/// (lesson 04's and SimpleCNN's second layers, lesson 07's 14 × 14 stage), filters in eights.
+/// (lesson 04's and SimpleCNN's second layers, lesson 07's 14 × 14 stage), and filters in eights
+/// (AVX-512) or at least 8 of them (AVX2, where groups of 6 leave at most a third of a group idle).
 /// A batch of one image stays with im2col, whose GEMM can use every thread on it.
 func directConvolutionApplies(_ s: ConvolutionShape) -> Bool {
-    #if ENGINE_AVX512
-    return s.stride == 1 && (8...16).contains(s.outputWidth) && s.outputChannels % 8 == 0 && s.patchSize >= 32
+    guard directConvolutionAvailable else { return false }
+    let filters = directFilterGroup == 8 ? s.outputChannels % 8 == 0 : s.outputChannels >= 8
+    return s.stride == 1 && (8...16).contains(s.outputWidth) && filters && s.patchSize >= 32
         && s.batch >= Threads.count
-    #else
-    return false
-    #endif
 }
 
 /// The weights summed in one block are the GEMM's depth block, `blockDepth` (GEMM.swift): the same
@@ -56,12 +65,14 @@ func directConvolutionForward(_ s: ConvolutionShape, input: UnsafePointer<Float>
     let hp = s.inputHeight + 2 * s.padding, wp = s.inputWidth + 2 * s.padding, k = s.kernelSize
     let taps = DirectTaps(s)
     defer { taps.deallocate() }
-    // The weights regrouped by eights of filters: packed[g][i][j] = W[8g + j][i], read 8 at a time,
-    // in im2col's order i = (c·K + ky)·K + kx; offsets[i]: where weight i's pixels start in the
-    // padded image, relative to the output row's first pixel.
-    for g in 0..<(cout / 8) {
+    // The weights regrouped by groups of G filters (`directFilterGroup`): packed[g][i][j] =
+    // W[Gg + j][i], read G at a time, in im2col's order i = (c·K + ky)·K + kx (a last, short group
+    // repeats its last filter); offsets[i]: where weight i's pixels start in the padded image,
+    // relative to the output row's first pixel.
+    let group = directFilterGroup
+    for g in 0..<taps.groups {
         for i in 0..<q {
-            for j in 0..<8 { taps.packed[(g * q + i) * 8 + j] = weight[(g * 8 + j) * q + i] }
+            for j in 0..<group { taps.packed[(g * q + i) * group + j] = weight[min(g * group + j, cout - 1) * q + i] }
         }
     }
     for c in 0..<s.inputChannels {
@@ -113,13 +124,17 @@ func directInputGradient(_ s: ConvolutionShape, weight: UnsafePointer<Float>,
     defer { taps.deallocate() }
     // Tap i = (ky·K + kx)·Cout + co: blocks of Cout taps, one block per (ky, kx), in col2im's order.
     // Its pixel in padded dout is (iy + K − 1 − ky, ix + K − 1 − kx) for input pixel (iy, ix).
+    let group = directFilterGroup
     for ky in 0..<k {
         for kx in 0..<k {
             for co in 0..<cout {
                 let i = (ky * k + kx) * cout + co
                 taps.offsets[i] = (co * hp + (k - 1 - ky)) * wp + (k - 1 - kx)
-                for g in 0..<(cin / 8) {
-                    for j in 0..<8 { taps.packed[(g * q + i) * 8 + j] = weight[((co * cin + g * 8 + j) * k + ky) * k + kx] }
+                for g in 0..<taps.groups {
+                    for j in 0..<group {
+                        let c = min(g * group + j, cin - 1)   // a short last group repeats its last channel
+                        taps.packed[(g * q + i) * group + j] = weight[((co * cin + c) * k + ky) * k + kx]
+                    }
                 }
             }
         }
@@ -127,14 +142,18 @@ func directInputGradient(_ s: ConvolutionShape, weight: UnsafePointer<Float>,
     directConvolution(transposed, taps: taps, block: cout, input: outputGradient, bias: nil, output: inputGradient)
 }
 
-/// What the kernel multiplies: for each of the Q = `s.patchSize` taps i, 8 filters' weights at a
-/// time (packed[g][i][0..<8], filters 8g..<8g+8) and where the tap's pixels start (offsets[i]).
+/// What the kernel multiplies: for each of the Q = `s.patchSize` taps i, G = `directFilterGroup`
+/// filters' weights at a time (packed[g][i][0..<G], filters Gg..<Gg+G) and where the tap's pixels
+/// start (offsets[i]).
 private struct DirectTaps: @unchecked Sendable {
     let packed: UnsafeMutablePointer<Float>
     let offsets: UnsafeMutablePointer<Int>
+    /// Groups of G filters, the last one possibly short.
+    let groups: Int
 
     init(_ s: ConvolutionShape) {
-        packed = .allocate(capacity: s.patchSize * s.outputChannels)
+        groups = (s.outputChannels + directFilterGroup - 1) / directFilterGroup
+        packed = .allocate(capacity: s.patchSize * groups * directFilterGroup)
         offsets = .allocate(capacity: s.patchSize)
     }
 
@@ -175,6 +194,37 @@ private func convolveImage(_ s: ConvolutionShape, padded: UnsafeMutablePointer<F
     for co in 0..<s.outputChannels { (result + co * pixels).update(repeating: pointers.bias?[co] ?? 0, count: pixels) }
     let lane = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
     let inside = lane .< SIMD16(repeating: Int32(wo))    // the lanes that are output pixels
+    #if !ENGINE_AVX512
+    // AVX2: one output row × 6 filters (see the top of the file).
+    let cout = s.outputChannels, group = directFilterGroup
+    for g in 0..<((cout + group - 1) / group) {
+        let filters = UnsafePointer(pointers.packed + g * q * group)
+        let valid = min(group, cout - g * group)         // a short last group: its repeats are not stored
+        for oy in 0..<ho {
+            let row = UnsafePointer(padded + oy * wp)
+            for first in stride(from: 0, to: q, by: block) {
+                var a0 = SIMD16<Float>(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0
+                var wq = filters + first * group
+                for i in first..<min(q, first + block) {
+                    let x = load(row + pointers.offsets[i])
+                    a0 = multiplyAdd(a0, x, SIMD16(repeating: wq[0])); a1 = multiplyAdd(a1, x, SIMD16(repeating: wq[1]))
+                    a2 = multiplyAdd(a2, x, SIMD16(repeating: wq[2])); a3 = multiplyAdd(a3, x, SIMD16(repeating: wq[3]))
+                    a4 = multiplyAdd(a4, x, SIMD16(repeating: wq[4])); a5 = multiplyAdd(a5, x, SIMD16(repeating: wq[5]))
+                    wq += group
+                }
+                // result row += block sum, in the lanes that are pixels (as below).
+                @inline(__always) func add(_ sum: SIMD16<Float>, filter j: Int) {
+                    guard j < valid else { return }
+                    let target = result + (g * group + j) * pixels + oy * wo
+                    let old = load(UnsafePointer(target))
+                    store(old.replacing(with: sum + old, where: inside), target)
+                }
+                add(a0, filter: 0); add(a1, filter: 1); add(a2, filter: 2)
+                add(a3, filter: 3); add(a4, filter: 4); add(a5, filter: 5)
+            }
+        }
+    }
+    #else
     for g in 0..<(s.outputChannels / 8) {
         let filters = UnsafePointer(pointers.packed + g * q * 8)
         for oy in stride(from: 0, to: ho, by: 2) {
@@ -213,9 +263,10 @@ private func convolveImage(_ s: ConvolutionShape, padded: UnsafeMutablePointer<F
             }
         }
     }
+    #endif
 }
 
-/// acc + x · y, fused into one instruction where the CPU has FMA (every CPU with AVX-512 has).
+/// acc + x · y, fused into one instruction where the CPU has FMA (every CPU this kernel is built for has).
 @inline(__always)
 private func multiplyAdd(_ acc: SIMD16<Float>, _ x: SIMD16<Float>, _ y: SIMD16<Float>) -> SIMD16<Float> {
     #if ENGINE_FMA
