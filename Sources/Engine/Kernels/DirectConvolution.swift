@@ -167,7 +167,8 @@ private struct DirectTaps: @unchecked Sendable {
 private func directConvolution(_ s: ConvolutionShape, taps: DirectTaps, block: Int, input: UnsafePointer<Float>,
                                bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
     let wp = s.inputWidth + 2 * s.padding
-    let pointers = DirectPointers(input: input, packed: taps.packed, offsets: taps.offsets, bias: bias, output: output)
+    let pointers = DirectPointers(input: input, packed: taps.packed, offsets: taps.offsets, groups: taps.groups,
+                                  bias: bias, output: output)
     // One image at a time: the threads share them out to the last image, none left waiting on another's piece.
     parallelFor(s.batch) { n in
         // The image, zero-bordered, and its output (each with slack for vectors that run over).
@@ -182,7 +183,7 @@ private func directConvolution(_ s: ConvolutionShape, taps: DirectTaps, block: I
 }
 
 private struct DirectPointers: @unchecked Sendable {
-    let input: UnsafePointer<Float>, packed: UnsafeMutablePointer<Float>, offsets: UnsafeMutablePointer<Int>
+    let input: UnsafePointer<Float>, packed: UnsafeMutablePointer<Float>, offsets: UnsafeMutablePointer<Int>, groups: Int
     let bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>
 }
 
@@ -197,7 +198,7 @@ private func convolveImage(_ s: ConvolutionShape, padded: UnsafeMutablePointer<F
     #if !ENGINE_AVX512
     // AVX2: one output row × 6 filters (see the top of the file).
     let cout = s.outputChannels, group = directFilterGroup
-    for g in 0..<((cout + group - 1) / group) {
+    for g in 0..<pointers.groups {
         let filters = UnsafePointer(pointers.packed + g * q * group)
         let valid = min(group, cout - g * group)         // a short last group: its repeats are not stored
         for oy in 0..<ho {
@@ -212,12 +213,8 @@ private func convolveImage(_ s: ConvolutionShape, padded: UnsafeMutablePointer<F
                     a4 = multiplyAdd(a4, x, SIMD16(repeating: wq[4])); a5 = multiplyAdd(a5, x, SIMD16(repeating: wq[5]))
                     wq += group
                 }
-                // result row += block sum, in the lanes that are pixels (as below).
                 @inline(__always) func add(_ sum: SIMD16<Float>, filter j: Int) {
-                    guard j < valid else { return }
-                    let target = result + (g * group + j) * pixels + oy * wo
-                    let old = load(UnsafePointer(target))
-                    store(old.replacing(with: sum + old, where: inside), target)
+                    if j < valid { addInside(sum, to: result + (g * group + j) * pixels + oy * wo, lanes: inside) }
                 }
                 add(a0, filter: 0); add(a1, filter: 1); add(a2, filter: 2)
                 add(a3, filter: 3); add(a4, filter: 4); add(a5, filter: 5)
@@ -225,7 +222,7 @@ private func convolveImage(_ s: ConvolutionShape, padded: UnsafeMutablePointer<F
         }
     }
     #else
-    for g in 0..<(s.outputChannels / 8) {
+    for g in 0..<pointers.groups {
         let filters = UnsafePointer(pointers.packed + g * q * 8)
         for oy in stride(from: 0, to: ho, by: 2) {
             let rows = min(2, ho - oy)                   // an odd last row is computed twice, stored once
@@ -247,12 +244,8 @@ private func convolveImage(_ s: ConvolutionShape, padded: UnsafeMutablePointer<F
                     v = SIMD16(repeating: wq[7]); a7 = multiplyAdd(a7, x0, v); b7 = multiplyAdd(b7, x1, v)
                     wq += 8
                 }
-                // result row += block sum, in the lanes that are pixels. The vector runs over into the next
-                // row (or the slack), whose lanes are written back unchanged.
                 @inline(__always) func add(_ sum: SIMD16<Float>, filter j: Int, row r: Int) {
-                    let target = result + (g * 8 + j) * pixels + (oy + r) * wo
-                    let old = load(UnsafePointer(target))
-                    store(old.replacing(with: sum + old, where: inside), target)
+                    addInside(sum, to: result + (g * 8 + j) * pixels + (oy + r) * wo, lanes: inside)
                 }
                 add(a0, filter: 0, row: 0); add(a1, filter: 1, row: 0); add(a2, filter: 2, row: 0); add(a3, filter: 3, row: 0)
                 add(a4, filter: 4, row: 0); add(a5, filter: 5, row: 0); add(a6, filter: 6, row: 0); add(a7, filter: 7, row: 0)
@@ -264,6 +257,14 @@ private func convolveImage(_ s: ConvolutionShape, padded: UnsafeMutablePointer<F
         }
     }
     #endif
+}
+
+/// A result row += a block's sum, in the lanes that are output pixels. The vector runs over into the
+/// next row (or the slack), whose lanes are written back unchanged.
+@inline(__always)
+private func addInside(_ sum: SIMD16<Float>, to target: UnsafeMutablePointer<Float>, lanes inside: SIMDMask<SIMD16<Int32>>) {
+    let old = load(UnsafePointer(target))
+    store(old.replacing(with: sum + old, where: inside), target)
 }
 
 /// acc + x · y, fused into one instruction where the CPU has FMA (every CPU this kernel is built for has).

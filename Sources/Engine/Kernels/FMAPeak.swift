@@ -9,14 +9,6 @@
 // EPYC whose GEMM ran at 66). The loop runs for at least a few milliseconds so the clock has ramped up.
 import Dispatch
 
-/// Floats in the widest vector the engine's kernels use: 16 where it is built for AVX-512
-/// (ENGINE_AVX512, set by Package.swift), 8 otherwise (AVX2, or NEON registers in pairs).
-#if ENGINE_AVX512
-public let engineVectorFloats = 16
-#else
-public let engineVectorFloats = 8
-#endif
-
 /// The fused multiply-add peak in GFLOP/s (one FMA = 2 floating-point operations) for `lanes`-wide
 /// vectors (8 or 16 floats: 256- or 512-bit registers) on `threads` threads, best of repeated runs
 /// over about `seconds` in total.

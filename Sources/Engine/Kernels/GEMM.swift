@@ -30,6 +30,9 @@ private typealias Vector = SIMD16<Float>
 private typealias Vector = SIMD8<Float>
 #endif
 private let lanes = Vector.scalarCount
+/// Floats in the GEMM's vector: 16 where the engine is built for AVX-512, 8 otherwise (the
+/// benchmark measures the multiply-add peak at this width).
+public let engineVectorFloats = lanes
 private let tileRows = 6
 private let tileColumns = 2 * lanes
 /// Cache blocks: a 256 × 16 sliver of B is 16 KB (L1); 96 × 256 of A is 96 KB (L2); 256 × 2048 of B is 2 MB (L3).
