@@ -262,6 +262,7 @@ let convCases = [
     ConvCase(what: "CNN conv2 5×5 32→64", batch: 100, inputChannels: 32, size: 14, outputChannels: 64, kernel: 5, padding: 2),
     ConvCase(what: "SimpleCNN conv1 3×3 1→32", batch: 64, inputChannels: 1, size: 28, outputChannels: 32, kernel: 3, padding: 1),
     ConvCase(what: "SimpleCNN conv2 3×3 32→64", batch: 64, inputChannels: 32, size: 14, outputChannels: 64, kernel: 3, padding: 1),
+    ConvCase(what: "lesson 07 3×3 16→16", batch: 64, inputChannels: 16, size: 14, outputChannels: 16, kernel: 3, padding: 1),
 ]
 
 print("\nConvolution layers (forward; backward = dW, db and dx)")
@@ -274,13 +275,30 @@ for c in convCases {
     let x = Tensor(normal: [c.batch, c.inputChannels, c.size, c.size], rng: &rng)
     var y = conv.forward(x, mode: .training)
     let dy = Tensor(normal: y.shape, rng: &rng)
-    let forward = bestTime { y = conv.forward(x, mode: .training) }
-    let backward = bestTime { _ = conv.backward(dy) }
+    // Where the direct kernel takes the layer (DirectConvolution.swift), it and im2col + GEMM take turns,
+    // three rounds, the best of each kept: the same bits either way, so only the time differs.
+    let direct = DirectConvolution.takes(ConvolutionShape(batch: c.batch, inputChannels: c.inputChannels, inputHeight: c.size,
+        inputWidth: c.size, outputChannels: c.outputChannels, kernelSize: c.kernel, padding: c.padding))
+    var forward = Double.infinity, backward = Double.infinity
+    var im2colForward = Double.infinity, im2colBackward = Double.infinity
+    for _ in 0..<(direct ? 3 : 1) {
+        forward = min(forward, bestTime { y = conv.forward(x, mode: .training) })
+        backward = min(backward, bestTime { _ = conv.backward(dy) })
+        guard direct else { continue }
+        DirectConvolution.enabled = false
+        im2colForward = min(im2colForward, bestTime { y = conv.forward(x, mode: .training) })
+        im2colBackward = min(im2colBackward, bestTime { _ = conv.backward(dy) })
+        DirectConvolution.enabled = true
+    }
     let flops = 2.0 * Double(y.count * c.inputChannels * c.kernel * c.kernel)
     let forwardRate = flops / forward * 1e-9, backwardRate = 2 * flops / backward * 1e-9
     print(pad("  " + c.what, 30) + pad("\(c.batch)", 7) + pad(number(forward * 1e3, 2), 12) + pad(number(forwardRate), 10)
         + pad(percentOfPeak(forwardRate), 8) + pad(number(backward * 1e3, 2), 13) + pad(number(backwardRate), 10)
         + percentOfPeak(backwardRate))
+    if direct {
+        print(pad("", 30) + "direct kernel against im2col + GEMM (\(number(im2colForward * 1e3, 2)) and \(number(im2colBackward * 1e3, 2)) ms): "
+            + "\(number(im2colForward / forward, 2))× forward, \(number(im2colBackward / backward, 2))× backward")
+    }
 }
 
 // MARK: - Training

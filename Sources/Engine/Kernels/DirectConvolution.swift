@@ -40,12 +40,20 @@ let directConvolutionAvailable = false
 let directFilterGroup = 6   // the 6-filter kernel is compiled here, and never called
 #endif
 
+/// The benchmark's switch for the direct kernel, to time it against im2col + GEMM in one process.
+public enum DirectConvolution {
+    /// Whether the direct kernel takes this layer's forward pass (`directConvolutionApplies`).
+    public static func takes(_ s: ConvolutionShape) -> Bool { directConvolutionApplies(s) }
+    /// Off: every convolution takes im2col + GEMM (the same bits, so only the time changes).
+    nonisolated(unsafe) public static var enabled = true
+}
+
 /// Whether `directConvolutionForward` takes this shape: stride 1, rows of 8 to 16 output pixels
 /// (lesson 04's and SimpleCNN's second layers, lesson 07's 14 × 14 stage), and filters in eights
 /// (AVX-512) or at least 8 of them (AVX2, where groups of 6 leave at most a third of a group idle).
 /// A batch of one image stays with im2col, whose GEMM can use every thread on it.
 func directConvolutionApplies(_ s: ConvolutionShape) -> Bool {
-    guard directConvolutionAvailable else { return false }
+    guard directConvolutionAvailable, DirectConvolution.enabled else { return false }
     let filters = directFilterGroup == 8 ? s.outputChannels % 8 == 0 : s.outputChannels >= 8
     return s.stride == 1 && (8...16).contains(s.outputWidth) && filters && s.patchSize >= 32
         && s.batch >= Threads.count
