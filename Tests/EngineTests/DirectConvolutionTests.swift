@@ -19,7 +19,10 @@ struct DirectConvolutionTests {
         ConvolutionShape(batch: 4, inputChannels: 8, inputHeight: 16, inputWidth: 16, outputChannels: 8, kernelSize: 3, padding: 1),
         ConvolutionShape(batch: 2, inputChannels: 4, inputHeight: 10, inputWidth: 10, outputChannels: 24, kernelSize: 3, padding: 0),
         ConvolutionShape(batch: 2, inputChannels: 12, inputHeight: 7, inputWidth: 12, outputChannels: 32, kernelSize: 5, padding: 2),
-    ]
+    ] + (directFilterGroup == 6 ? [
+        // AVX2: 11 filters, a last group of 5 (pairs of filters, the last pair one filter repeated), 11 rows (3 + 3 + 3 + 2).
+        ConvolutionShape(batch: 2, inputChannels: 6, inputHeight: 11, inputWidth: 15, outputChannels: 11, kernelSize: 3, padding: 1),
+    ] : [])
 
     static func random(_ s: ConvolutionShape, seed: UInt64) -> (x: [Float], w: [Float], b: [Float]) {
         var rng = RandomSource(seed: seed)
@@ -72,7 +75,10 @@ struct DirectConvolutionTests {
         ConvolutionShape(batch: 2, inputChannels: 32, inputHeight: 14, inputWidth: 14, outputChannels: 64, kernelSize: 3, padding: 1),
         ConvolutionShape(batch: 2, inputChannels: 8, inputHeight: 11, inputWidth: 12, outputChannels: 5, kernelSize: 3, padding: 0),
         ConvolutionShape(batch: 2, inputChannels: 16, inputHeight: 9, inputWidth: 16, outputChannels: 12, kernelSize: 3, padding: 2),
-    ]
+    ] + (directFilterGroup == 6 ? [
+        // AVX2: 9 input channels, a last group of 3 (a pair, then one filter repeated).
+        ConvolutionShape(batch: 2, inputChannels: 9, inputHeight: 10, inputWidth: 12, outputChannels: 8, kernelSize: 3, padding: 1),
+    ] : [])
 
     /// (dx, dW, db) from `convolutionBackward`, with or without the direct input gradient.
     static func backward(_ s: ConvolutionShape, _ x: [Float], _ w: [Float], _ dy: [Float], direct: Bool)

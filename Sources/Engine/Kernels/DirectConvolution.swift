@@ -23,8 +23,9 @@
 // The tile above is for AVX-512 (ENGINE_AVX512): 16 of its 32 vector registers of 16 floats. With
 // AVX2 and FMA (16 registers of 8 floats) a 16-pixel row is two registers, and the tile is one
 // output row × 6 filters instead: 12 registers of sums, 2 of pixels, 1 for the broadcast weight,
-// and 8 loads for 12 multiply-adds, as in the GEMM's tile. Filters are then taken in sixes; a last
-// group with fewer repeats its last filter, computed and not stored. The sums are the same either way.
+// and 8 loads for 12 multiply-adds, as in the GEMM's tile. Filters are then taken in sixes, and a
+// last group with fewer (lesson 04's 32 input gradients: 5 groups and 2) as 2 filters × 3 rows, still
+// 12 registers of sums, instead of computing repeats of its last filter. The sums are the same either way.
 // Elsewhere (no FMA, or arm64, where it is unmeasured) the convolution keeps im2col + GEMM.
 
 #if ENGINE_AVX512
@@ -208,7 +209,13 @@ private func convolveImage(_ s: ConvolutionShape, padded: UnsafeMutablePointer<F
     let cout = s.outputChannels, group = directFilterGroup
     for g in 0..<pointers.groups {
         let filters = UnsafePointer(pointers.packed + g * q * group)
-        let valid = min(group, cout - g * group)         // a short last group: its repeats are not stored
+        let valid = min(group, cout - g * group)
+        if valid < group {
+            // A short last group (lesson 04's 32 input gradients: 5 groups and 2 filters): 2 filters × 3 rows.
+            shortGroup(s, padded: padded, wp: wp, filters: filters, offsets: pointers.offsets, block: block,
+                       valid: valid, into: result + g * group * pixels, inside: inside)
+            continue
+        }
         for oy in 0..<ho {
             let row = UnsafePointer(padded + oy * wp)
             for first in stride(from: 0, to: q, by: block) {
@@ -222,7 +229,7 @@ private func convolveImage(_ s: ConvolutionShape, padded: UnsafeMutablePointer<F
                     wq += group
                 }
                 @inline(__always) func add(_ sum: SIMD16<Float>, filter j: Int) {
-                    if j < valid { addInside(sum, to: result + (g * group + j) * pixels + oy * wo, lanes: inside) }
+                    addInside(sum, to: result + (g * group + j) * pixels + oy * wo, lanes: inside)
                 }
                 add(a0, filter: 0); add(a1, filter: 1); add(a2, filter: 2)
                 add(a3, filter: 3); add(a4, filter: 4); add(a5, filter: 5)
@@ -266,6 +273,49 @@ private func convolveImage(_ s: ConvolutionShape, padded: UnsafeMutablePointer<F
     }
     #endif
 }
+
+#if !ENGINE_AVX512
+/// AVX2's tile for a last group of fewer than 6 filters, `valid` of them: 2 filters × 3 output rows
+/// (12 registers of sums, 8 loads for 12 multiply-adds, as in the 6-filter tile), where the 6-filter
+/// tile would compute its repeated filters for nothing. A pair short of a filter repeats it, and an
+/// incomplete last row triple its last row: computed, not stored. Weights are read from the group's
+/// packing (6 a tap); `result` is the group's first filter's plane.
+@inline(__always)
+private func shortGroup(_ s: ConvolutionShape, padded: UnsafeMutablePointer<Float>, wp: Int, filters: UnsafePointer<Float>,
+                        offsets: UnsafeMutablePointer<Int>, block: Int, valid: Int,
+                        into result: UnsafeMutablePointer<Float>, inside: SIMDMask<SIMD16<Int32>>) {
+    let q = s.patchSize, ho = s.outputHeight, wo = s.outputWidth, pixels = s.outputPixels, group = directFilterGroup
+    for j in stride(from: 0, to: valid, by: 2) {
+        let second = min(j + 1, valid - 1) - j           // 1, or 0: the pair repeats its filter
+        for oy in stride(from: 0, to: ho, by: 3) {
+            let rows = min(3, ho - oy)
+            let row0 = UnsafePointer(padded + oy * wp), row1 = UnsafePointer(padded + (oy + min(1, rows - 1)) * wp)
+            let row2 = UnsafePointer(padded + (oy + rows - 1) * wp)
+            for first in stride(from: 0, to: q, by: block) {
+                var a0 = SIMD16<Float>(), a1 = a0, a2 = a0     // filter j, rows oy, oy + 1, oy + 2
+                var b0 = a0, b1 = a0, b2 = a0                 // filter j + 1
+                var wq = filters + first * group + j
+                for i in first..<min(q, first + block) {
+                    let offset = offsets[i]
+                    let v = SIMD16<Float>(repeating: wq[0]), u = SIMD16<Float>(repeating: wq[second])
+                    var x = load(row0 + offset)
+                    a0 = multiplyAdd(a0, x, v); b0 = multiplyAdd(b0, x, u)
+                    x = load(row1 + offset)
+                    a1 = multiplyAdd(a1, x, v); b1 = multiplyAdd(b1, x, u)
+                    x = load(row2 + offset)
+                    a2 = multiplyAdd(a2, x, v); b2 = multiplyAdd(b2, x, u)
+                    wq += group
+                }
+                @inline(__always) func add(_ sum: SIMD16<Float>, filter f: Int, row r: Int) {
+                    if r < rows && f < valid { addInside(sum, to: result + f * pixels + (oy + r) * wo, lanes: inside) }
+                }
+                add(a0, filter: j, row: 0); add(a1, filter: j, row: 1); add(a2, filter: j, row: 2)
+                add(b0, filter: j + 1, row: 0); add(b1, filter: j + 1, row: 1); add(b2, filter: j + 1, row: 2)
+            }
+        }
+    }
+}
+#endif
 
 /// A result row += a block's sum, in the lanes that are output pixels. The vector runs over into the
 /// next row (or the slack), whose lanes are written back unchanged.
