@@ -262,7 +262,9 @@ let convCases = [
     ConvCase(what: "CNN conv2 5×5 32→64", batch: 100, inputChannels: 32, size: 14, outputChannels: 64, kernel: 5, padding: 2),
     ConvCase(what: "SimpleCNN conv1 3×3 1→32", batch: 64, inputChannels: 1, size: 28, outputChannels: 32, kernel: 3, padding: 1),
     ConvCase(what: "SimpleCNN conv2 3×3 32→64", batch: 64, inputChannels: 32, size: 14, outputChannels: 64, kernel: 3, padding: 1),
-    ConvCase(what: "lesson 07 3×3 16→16", batch: 64, inputChannels: 16, size: 14, outputChannels: 16, kernel: 3, padding: 1),
+    ConvCase(what: "lesson 07 3×3 8→8 14×14", batch: 64, inputChannels: 8, size: 14, outputChannels: 8, kernel: 3, padding: 1),
+    ConvCase(what: "lesson 07 3×3 16→16 7×7", batch: 64, inputChannels: 16, size: 7, outputChannels: 16, kernel: 3, padding: 1),
+    ConvCase(what: "lesson 07 3×3 32→32 4×4", batch: 64, inputChannels: 32, size: 4, outputChannels: 32, kernel: 3, padding: 1),
 ]
 
 print("\nConvolution layers (forward; backward = dW, db and dx)")

@@ -22,6 +22,11 @@ struct DirectConvolutionTests {
     ] + (directFilterGroup == 6 ? [
         // AVX2: 11 filters, a last group of 5 (pairs of filters, the last pair one filter repeated), 11 rows (3 + 3 + 3 + 2).
         ConvolutionShape(batch: 2, inputChannels: 6, inputHeight: 11, inputWidth: 15, outputChannels: 11, kernelSize: 3, padding: 1),
+        // AVX2's maps 4 to 7 wide, taken as whole planes: lesson 07's 7 × 7 and 4 × 4 stages (288 weights a
+        // filter: two depth blocks), and 10 filters (3 + 3 + 3 + 1) on a 6 × 5 map with a 5 × 5 kernel.
+        ConvolutionShape(batch: 2, inputChannels: 16, inputHeight: 7, inputWidth: 7, outputChannels: 16, kernelSize: 3, padding: 1),
+        ConvolutionShape(batch: 2, inputChannels: 32, inputHeight: 4, inputWidth: 4, outputChannels: 32, kernelSize: 3, padding: 1),
+        ConvolutionShape(batch: 2, inputChannels: 3, inputHeight: 6, inputWidth: 5, outputChannels: 10, kernelSize: 5, padding: 2),
     ] : [])
 
     static func random(_ s: ConvolutionShape, seed: UInt64) -> (x: [Float], w: [Float], b: [Float]) {
@@ -41,11 +46,12 @@ struct DirectConvolutionTests {
     @Test("the lessons' shapes take the direct kernel where the CPU has AVX-512, or AVX2 and FMA")
     func applies() {
         #expect(Self.cases.allSatisfy { directConvolutionApplies($0) || $0.batch < Threads.count })
-        // Never: stride 2, rows of 28 (lesson 04's first layer), 7 × 7 maps, filters not in eights
-        // (AVX-512) or fewer than 8 (AVX2), fewer than 32 weights a filter (a first layer on one channel).
+        // Never: stride 2, rows of 28 (lesson 04's first layer), 7 × 7 maps (AVX-512; with AVX2, which
+        // takes maps 4 to 7 wide as planes, 3 × 3), filters not in eights (AVX-512) or fewer than 8
+        // (AVX2), fewer than 32 weights a filter (a first layer on one channel).
         var strided = Self.cases[0]; strided.stride = 2
         var wide = Self.cases[0]; wide.inputHeight = 28; wide.inputWidth = 28
-        var small = Self.cases[0]; small.inputHeight = 7; small.inputWidth = 7
+        var small = Self.cases[0]; small.inputHeight = directFilterGroup == 8 ? 7 : 3; small.inputWidth = small.inputHeight
         var odd = Self.cases[0]; odd.outputChannels = directFilterGroup == 8 ? 12 : 4
         var shallow = Self.cases[0]; shallow.inputChannels = 1
         for shape in [strided, wide, small, odd, shallow] { #expect(!directConvolutionApplies(shape), "\(shape)") }
@@ -78,6 +84,9 @@ struct DirectConvolutionTests {
     ] + (directFilterGroup == 6 ? [
         // AVX2: 9 input channels, a last group of 3 (a pair, then one filter repeated).
         ConvolutionShape(batch: 2, inputChannels: 9, inputHeight: 10, inputWidth: 12, outputChannels: 8, kernelSize: 3, padding: 1),
+        // AVX2's whole planes: lesson 07's 7 × 7 and 4 × 4 stages.
+        ConvolutionShape(batch: 2, inputChannels: 16, inputHeight: 7, inputWidth: 7, outputChannels: 16, kernelSize: 3, padding: 1),
+        ConvolutionShape(batch: 2, inputChannels: 32, inputHeight: 4, inputWidth: 4, outputChannels: 32, kernelSize: 3, padding: 1),
     ] : [])
 
     /// (dx, dW, db) from `convolutionBackward`, with or without the direct input gradient.

@@ -25,7 +25,9 @@
 // output row × 6 filters instead: 12 registers of sums, 2 of pixels, 1 for the broadcast weight,
 // and 8 loads for 12 multiply-adds, as in the GEMM's tile. Filters are then taken in sixes, and a
 // last group with fewer (lesson 04's 32 input gradients: 5 groups and 2) as 2 filters × 3 rows, still
-// 12 registers of sums, instead of computing repeats of its last filter. The sums are the same either way.
+// 12 registers of sums, instead of computing repeats of its last filter. Maps 4 to 7 pixels wide
+// (lesson 07's 7 × 7 and 4 × 4 stages) are taken whole, as one run of the padded image's pitch
+// (`convolvePlane`). The sums are the same either way.
 // Elsewhere (no FMA, or arm64, where it is unmeasured) the convolution keeps im2col + GEMM.
 
 #if ENGINE_AVX512
@@ -50,13 +52,14 @@ public enum DirectConvolution {
 }
 
 /// Whether `directConvolutionForward` takes this shape: stride 1, rows of 8 to 16 output pixels
-/// (lesson 04's and SimpleCNN's second layers, lesson 07's 14 × 14 stage), and filters in eights
-/// (AVX-512) or at least 8 of them (AVX2, where groups of 6 leave at most a third of a group idle).
+/// (lesson 04's and SimpleCNN's second layers, lesson 07's 14 × 14 stage; with AVX2 also 4 to 7,
+/// lesson 07's 7 × 7 and 4 × 4 stages), and filters in eights (AVX-512) or at least 8 of them (AVX2).
 /// A batch of one image stays with im2col, whose GEMM can use every thread on it.
 func directConvolutionApplies(_ s: ConvolutionShape) -> Bool {
     guard directConvolutionAvailable, DirectConvolution.enabled else { return false }
     let filters = directFilterGroup == 8 ? s.outputChannels % 8 == 0 : s.outputChannels >= 8
-    return s.stride == 1 && (8...16).contains(s.outputWidth) && filters && s.patchSize >= 32
+    let widths = directFilterGroup == 8 ? 8...16 : 4...16
+    return s.stride == 1 && widths.contains(s.outputWidth) && filters && s.patchSize >= 32
         && s.batch >= Threads.count
 }
 
@@ -182,14 +185,105 @@ private func directConvolution(_ s: ConvolutionShape, taps: DirectTaps, block: I
     parallelFor(s.batch) { n in
         // The image, zero-bordered, and its output (each with slack for vectors that run over).
         let padded = allocatePaddedImage(s)
+        defer { padded.deallocate() }
+        copyIntoPadded(s, image: pointers.input + n * s.inputImageSize, padded: padded)
+        #if !ENGINE_AVX512
+        if s.outputWidth < 8 {
+            convolvePlane(s, padded: padded, pointers: pointers, block: block, into: pointers.output + n * s.outputImageSize)
+            return
+        }
+        #endif
         let result = UnsafeMutablePointer<Float>.allocate(capacity: s.outputImageSize + slack)
         result.initialize(repeating: 0, count: s.outputImageSize + slack)
-        defer { padded.deallocate(); result.deallocate() }
-        copyIntoPadded(s, image: pointers.input + n * s.inputImageSize, padded: padded)
+        defer { result.deallocate() }
         convolveImage(s, padded: padded, wp: wp, pointers: pointers, block: block, into: result)
         (pointers.output + n * s.outputImageSize).update(from: result, count: s.outputImageSize)
     }
 }
+
+#if !ENGINE_AVX512
+/// AVX2, maps 4 to 7 pixels wide (lesson 07's 7 × 7 and 4 × 4 stages), whose rows would leave most
+/// of a register idle: the whole output plane is taken as one run of the padded image's pitch,
+/// position f = oy · Wp + ox, where tap (c, ky, kx) reads padded[c][ky][kx + f], contiguous across
+/// rows. The positions with ox ≥ Wo are computed and dropped (a 7 × 7 map: 61 positions, in 8
+/// registers, for 49 pixels). The tile is up to 4 registers of the run × 3 filters (12 registers of
+/// sums, 3 of weights, 1 of pixels); filters in threes within each packed group of 6, a three short
+/// of filters repeating its last. The same sums, in the same order, as in the other tiles.
+private func convolvePlane(_ s: ConvolutionShape, padded: UnsafeMutablePointer<Float>, pointers: DirectPointers, block: Int,
+                           into output: UnsafeMutablePointer<Float>) {
+    let wp = s.inputWidth + 2 * s.padding, ho = s.outputHeight, wo = s.outputWidth, cout = s.outputChannels
+    let run = (ho - 1) * wp + wo, pitch = (run + 7) / 8 * 8          // each filter's plane: whole registers
+    let result = UnsafeMutablePointer<Float>.allocate(capacity: cout * pitch)
+    defer { result.deallocate() }
+    for co in 0..<cout { (result + co * pitch).initialize(repeating: pointers.bias?[co] ?? 0, count: pitch) }
+    for g in 0..<pointers.groups {
+        let filters = UnsafePointer(pointers.packed + g * s.patchSize * directFilterGroup)
+        let valid = min(directFilterGroup, cout - g * directFilterGroup)
+        for j in stride(from: 0, to: valid, by: 3) {
+            let target = result + (g * directFilterGroup + j) * pitch
+            for first in stride(from: 0, to: pitch, by: 32) {
+                let start = UnsafePointer(padded + first), into = target + first
+                // A constant register count makes a specialized copy of the loop for each.
+                switch min(4, (pitch - first) / 8) {
+                case 4: planeTile(vectors: 4, s, start, pointers.offsets, filters + j, block: block, filters: valid - j, into: into, pitch: pitch)
+                case 3: planeTile(vectors: 3, s, start, pointers.offsets, filters + j, block: block, filters: valid - j, into: into, pitch: pitch)
+                case 2: planeTile(vectors: 2, s, start, pointers.offsets, filters + j, block: block, filters: valid - j, into: into, pitch: pitch)
+                default: planeTile(vectors: 1, s, start, pointers.offsets, filters + j, block: block, filters: valid - j, into: into, pitch: pitch)
+                }
+            }
+        }
+    }
+    // The positions that are pixels, row by row.
+    for co in 0..<cout {
+        for oy in 0..<ho { (output + (co * ho + oy) * wo).update(from: result + co * pitch + oy * wp, count: wo) }
+    }
+}
+
+/// `vectors` registers of a plane's run × 3 filters (`filters` of them valid, the rest repeating the
+/// last), summed over every tap in blocks of `block`, each block's sum added to `result` (planes
+/// `pitch` apart). `weights` points at the first filter's weight in the group's packing (6 a tap).
+@inline(__always)
+private func planeTile(vectors: Int, _ s: ConvolutionShape, _ start: UnsafePointer<Float>, _ offsets: UnsafeMutablePointer<Int>,
+                       _ weights: UnsafePointer<Float>, block: Int, filters: Int, into result: UnsafeMutablePointer<Float>, pitch: Int) {
+    let q = s.patchSize, group = directFilterGroup
+    let second = min(1, filters - 1), third = min(2, filters - 1)
+    for first in stride(from: 0, to: q, by: block) {
+        var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0      // filter 0, registers 0–3 of the run
+        var b0 = a0, b1 = a0, b2 = a0, b3 = a0                  // filter 1
+        var c0 = a0, c1 = a0, c2 = a0, c3 = a0                  // filter 2
+        var wq = weights + first * group
+        for i in first..<min(q, first + block) {
+            let p = start + offsets[i]
+            let u = SIMD8<Float>(repeating: wq[0]), v = SIMD8<Float>(repeating: wq[second])
+            let w = SIMD8<Float>(repeating: wq[third])
+            var x = load8(p)
+            a0 = multiplyAdd(a0, x, u); b0 = multiplyAdd(b0, x, v); c0 = multiplyAdd(c0, x, w)
+            if vectors > 1 {
+                x = load8(p + 8)
+                a1 = multiplyAdd(a1, x, u); b1 = multiplyAdd(b1, x, v); c1 = multiplyAdd(c1, x, w)
+            }
+            if vectors > 2 {
+                x = load8(p + 16)
+                a2 = multiplyAdd(a2, x, u); b2 = multiplyAdd(b2, x, v); c2 = multiplyAdd(c2, x, w)
+            }
+            if vectors > 3 {
+                x = load8(p + 24)
+                a3 = multiplyAdd(a3, x, u); b3 = multiplyAdd(b3, x, v); c3 = multiplyAdd(c3, x, w)
+            }
+            wq += group
+        }
+        @inline(__always) func add(_ f: Int, _ v0: SIMD8<Float>, _ v1: SIMD8<Float>, _ v2: SIMD8<Float>, _ v3: SIMD8<Float>) {
+            guard f < filters else { return }
+            let target = result + f * pitch
+            store8(v0 + load8(target), target)
+            if vectors > 1 { store8(v1 + load8(target + 8), target + 8) }
+            if vectors > 2 { store8(v2 + load8(target + 16), target + 16) }
+            if vectors > 3 { store8(v3 + load8(target + 24), target + 24) }
+        }
+        add(0, a0, a1, a2, a3); add(1, b0, b1, b2, b3); add(2, c0, c1, c2, c3)
+    }
+}
+#endif
 
 private struct DirectPointers: @unchecked Sendable {
     let input: UnsafePointer<Float>, packed: UnsafeMutablePointer<Float>, offsets: UnsafeMutablePointer<Int>, groups: Int
@@ -327,7 +421,7 @@ private func addInside(_ sum: SIMD16<Float>, to target: UnsafeMutablePointer<Flo
 
 /// acc + x · y, fused into one instruction where the CPU has FMA (every CPU this kernel is built for has).
 @inline(__always)
-private func multiplyAdd(_ acc: SIMD16<Float>, _ x: SIMD16<Float>, _ y: SIMD16<Float>) -> SIMD16<Float> {
+private func multiplyAdd<V: SIMD>(_ acc: V, _ x: V, _ y: V) -> V where V.Scalar == Float {
     #if ENGINE_FMA
     return acc.addingProduct(x, y)
     #else
@@ -345,3 +439,18 @@ private func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
 }
 
+
+@inline(__always)
+private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inline(__always)
+private func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inline(__always)
+private func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}
