@@ -440,14 +440,10 @@ private func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
 }
 
 
+/// 8 floats from `p` (an UnsafePointer<Float> or UnsafeMutablePointer<Float>, converted at the call).
 @inline(__always)
-private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-}
-
-@inline(__always)
-private func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+private func load8(_ p: UnsafeRawPointer) -> SIMD8<Float> {
+    p.loadUnaligned(as: SIMD8<Float>.self)
 }
 
 @inline(__always)
