@@ -1,5 +1,5 @@
 // 2-D convolution over NCHW batches, as im2col + GEMM, one image per thread. (Where the CPU has
-// AVX-512, or AVX2 and FMA, stride-1 layers with rows of 8 to 16 pixels (4 to 16 with AVX2), such as lesson 04's second, are computed
+// AVX-512, or AVX2 and FMA, stride-1 layers with rows of 8 to 16 pixels (4 to 32 with AVX2), such as lesson 04's second, are computed
 // straight from the padded image instead: the forward pass, and in the backward pass the input
 // gradient, which is itself such a convolution: DirectConvolution.swift.)
 //

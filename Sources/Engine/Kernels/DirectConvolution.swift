@@ -27,7 +27,8 @@
 // last group with fewer (lesson 04's 32 input gradients: 5 groups and 2) as 2 filters × 3 rows, still
 // 12 registers of sums, instead of computing repeats of its last filter. Maps 4 to 7 pixels wide
 // (lesson 07's 7 × 7 and 4 × 4 stages) are taken whole, as one run of the padded image's pitch
-// (`convolvePlane`). The sums are the same either way.
+// (`convolvePlane`), and maps 17 to 32 wide (the first layers, on one input channel) one output
+// row of up to 4 registers at a time, stored straight into the output. The sums are the same either way.
 // Elsewhere (no FMA, or arm64, where it is unmeasured) the convolution keeps im2col + GEMM.
 
 #if ENGINE_AVX512
@@ -53,14 +54,17 @@ public enum DirectConvolution {
 
 /// Whether `directConvolutionForward` takes this shape: stride 1, rows of 8 to 16 output pixels
 /// (lesson 04's and SimpleCNN's second layers, lesson 07's 14 × 14 stage; with AVX2 also 4 to 7,
-/// lesson 07's 7 × 7 and 4 × 4 stages), and filters in eights (AVX-512) or at least 8 of them (AVX2).
+/// lesson 07's 7 × 7 and 4 × 4 stages, and 17 to 32, the first layers' 28 × 28), and filters in
+/// eights and 32 weights a filter or more (AVX-512), or at least 8 filters (AVX2).
 /// A batch of one image stays with im2col, whose GEMM can use every thread on it.
 func directConvolutionApplies(_ s: ConvolutionShape) -> Bool {
     guard directConvolutionAvailable, DirectConvolution.enabled else { return false }
-    let filters = directFilterGroup == 8 ? s.outputChannels % 8 == 0 : s.outputChannels >= 8
-    let widths = directFilterGroup == 8 ? 8...16 : 4...16
-    return s.stride == 1 && widths.contains(s.outputWidth) && filters && s.patchSize >= 32
+    #if ENGINE_AVX512
+    return s.stride == 1 && (8...16).contains(s.outputWidth) && s.outputChannels % 8 == 0 && s.patchSize >= 32
         && s.batch >= Threads.count
+    #else
+    return s.stride == 1 && (4...32).contains(s.outputWidth) && s.outputChannels >= 8 && s.batch >= Threads.count
+    #endif
 }
 
 /// The weights summed in one block are the GEMM's depth block, `blockDepth` (GEMM.swift): the same
@@ -188,7 +192,7 @@ private func directConvolution(_ s: ConvolutionShape, taps: DirectTaps, block: I
         defer { padded.deallocate() }
         copyIntoPadded(s, image: pointers.input + n * s.inputImageSize, padded: padded)
         #if !ENGINE_AVX512
-        if s.outputWidth < 8 {
+        if s.outputWidth < 8 || s.outputWidth > 16 {
             convolvePlane(s, padded: padded, pointers: pointers, block: block, into: pointers.output + n * s.outputImageSize)
             return
         }
@@ -209,42 +213,69 @@ private func directConvolution(_ s: ConvolutionShape, taps: DirectTaps, block: I
 /// registers, for 49 pixels). The tile is up to 4 registers of the run × 3 filters (12 registers of
 /// sums, 3 of weights, 1 of pixels); filters in threes within each packed group of 6, a three short
 /// of filters repeating its last. The same sums, in the same order, as in the other tiles.
+///
+/// Maps 17 to 32 pixels wide (the first layers' 28 × 28, one input channel) take the same tile one
+/// output row at a time, stored straight into the output: 4 registers cover a row of 28.
 private func convolvePlane(_ s: ConvolutionShape, padded: UnsafeMutablePointer<Float>, pointers: DirectPointers, block: Int,
                            into output: UnsafeMutablePointer<Float>) {
     let wp = s.inputWidth + 2 * s.padding, ho = s.outputHeight, wo = s.outputWidth, cout = s.outputChannels
+    let wide = wo > 16
     let run = (ho - 1) * wp + wo, pitch = (run + 7) / 8 * 8          // each filter's plane: whole registers
-    let result = UnsafeMutablePointer<Float>.allocate(capacity: cout * pitch)
+    // Narrow maps: three filters' planes at a time, in the padded pitch, so that they stay in L1
+    // until their pixels are copied out. Wide maps need none: their rows go straight to the output.
+    let result = UnsafeMutablePointer<Float>.allocate(capacity: wide ? 0 : 3 * pitch)
     defer { result.deallocate() }
-    for co in 0..<cout { (result + co * pitch).initialize(repeating: pointers.bias?[co] ?? 0, count: pitch) }
     for g in 0..<pointers.groups {
         let filters = UnsafePointer(pointers.packed + g * s.patchSize * directFilterGroup)
         let valid = min(directFilterGroup, cout - g * directFilterGroup)
         for j in stride(from: 0, to: valid, by: 3) {
-            let target = result + (g * directFilterGroup + j) * pitch
-            for first in stride(from: 0, to: pitch, by: 32) {
-                let start = UnsafePointer(padded + first), into = target + first
+            let first = g * directFilterGroup + j, count = min(3, valid - j)   // filters first..<first + count
+            let bias = Bias3(pointers.bias.map { $0 + first }, count: count)
+            @inline(__always) func tile(_ start: UnsafePointer<Float>, into: UnsafeMutablePointer<Float>, pitch: Int, lanes: Int) {
                 // A constant register count makes a specialized copy of the loop for each.
-                switch min(4, (pitch - first) / 8) {
-                case 4: planeTile(vectors: 4, s, start, pointers.offsets, filters + j, block: block, filters: valid - j, into: into, pitch: pitch)
-                case 3: planeTile(vectors: 3, s, start, pointers.offsets, filters + j, block: block, filters: valid - j, into: into, pitch: pitch)
-                case 2: planeTile(vectors: 2, s, start, pointers.offsets, filters + j, block: block, filters: valid - j, into: into, pitch: pitch)
-                default: planeTile(vectors: 1, s, start, pointers.offsets, filters + j, block: block, filters: valid - j, into: into, pitch: pitch)
+                switch min(4, (lanes + 7) / 8) {
+                case 4: planeTile(vectors: 4, s, start, pointers.offsets, filters + j, block: block, filters: count, bias: bias, into: into, pitch: pitch, lanes: lanes)
+                case 3: planeTile(vectors: 3, s, start, pointers.offsets, filters + j, block: block, filters: count, bias: bias, into: into, pitch: pitch, lanes: lanes)
+                case 2: planeTile(vectors: 2, s, start, pointers.offsets, filters + j, block: block, filters: count, bias: bias, into: into, pitch: pitch, lanes: lanes)
+                default: planeTile(vectors: 1, s, start, pointers.offsets, filters + j, block: block, filters: count, bias: bias, into: into, pitch: pitch, lanes: lanes)
                 }
+            }
+            if wide {
+                for oy in 0..<ho {
+                    tile(UnsafePointer(padded + oy * wp), into: output + first * ho * wo + oy * wo, pitch: ho * wo, lanes: wo)
+                }
+                continue
+            }
+            for position in stride(from: 0, to: pitch, by: 32) {
+                tile(UnsafePointer(padded + position), into: result + position, pitch: pitch, lanes: min(32, pitch - position))
+            }
+            // The positions that are pixels, row by row.
+            for f in 0..<count {
+                let plane = output + (first + f) * ho * wo
+                for oy in 0..<ho { plane.advanced(by: oy * wo).update(from: result + f * pitch + oy * wp, count: wo) }
             }
         }
     }
-    // The positions that are pixels, row by row.
-    for co in 0..<cout {
-        for oy in 0..<ho { (output + (co * ho + oy) * wo).update(from: result + co * pitch + oy * wp, count: wo) }
-    }
 }
 
-/// `vectors` registers of a plane's run × 3 filters (`filters` of them valid, the rest repeating the
-/// last), summed over every tap in blocks of `block`, each block's sum added to `result` (planes
-/// `pitch` apart). `weights` points at the first filter's weight in the group's packing (6 a tap).
+/// Up to three filters' biases (0 without a bias), the last repeated past `count`.
+private struct Bias3 {
+    let values: (Float, Float, Float)
+    init(_ bias: UnsafePointer<Float>?, count: Int) {
+        values = (bias?[0] ?? 0, bias?[min(1, count - 1)] ?? 0, bias?[min(2, count - 1)] ?? 0)
+    }
+    subscript(_ f: Int) -> Float { f == 0 ? values.0 : f == 1 ? values.1 : values.2 }
+}
+
+/// `vectors` registers of a run × 3 filters (`filters` of them valid, the rest repeating the last),
+/// summed over every tap in blocks of `block`. The first block's sum is added to the filter's bias
+/// (what im2col + GEMM's output starts at) and stored in `result` (filters `pitch` apart), each
+/// later block's added to it there; of the run only its first `lanes` floats are stored, the rest
+/// computed and dropped. `weights` points at the first filter's weight in the group's packing (6 a tap).
 @inline(__always)
 private func planeTile(vectors: Int, _ s: ConvolutionShape, _ start: UnsafePointer<Float>, _ offsets: UnsafeMutablePointer<Int>,
-                       _ weights: UnsafePointer<Float>, block: Int, filters: Int, into result: UnsafeMutablePointer<Float>, pitch: Int) {
+                       _ weights: UnsafePointer<Float>, block: Int, filters: Int, bias: Bias3,
+                       into result: UnsafeMutablePointer<Float>, pitch: Int, lanes: Int) {
     let q = s.patchSize, group = directFilterGroup
     let second = min(1, filters - 1), third = min(2, filters - 1)
     for first in stride(from: 0, to: q, by: block) {
@@ -272,13 +303,21 @@ private func planeTile(vectors: Int, _ s: ConvolutionShape, _ start: UnsafePoint
             }
             wq += group
         }
+        // The first block starts from the bias, a later one from what the blocks before it stored.
+        @inline(__always) func put(_ sum: SIMD8<Float>, _ target: UnsafeMutablePointer<Float>, bias: Float, lanes: Int) {
+            if lanes >= 8 {
+                store8(sum + (first == 0 ? SIMD8(repeating: bias) : load8(target)), target)
+            } else {
+                for lane in 0..<lanes { target[lane] = sum[lane] + (first == 0 ? bias : target[lane]) }
+            }
+        }
         @inline(__always) func add(_ f: Int, _ v0: SIMD8<Float>, _ v1: SIMD8<Float>, _ v2: SIMD8<Float>, _ v3: SIMD8<Float>) {
             guard f < filters else { return }
             let target = result + f * pitch
-            store8(v0 + load8(target), target)
-            if vectors > 1 { store8(v1 + load8(target + 8), target + 8) }
-            if vectors > 2 { store8(v2 + load8(target + 16), target + 16) }
-            if vectors > 3 { store8(v3 + load8(target + 24), target + 24) }
+            put(v0, target, bias: bias[f], lanes: lanes)
+            if vectors > 1 { put(v1, target + 8, bias: bias[f], lanes: lanes - 8) }
+            if vectors > 2 { put(v2, target + 16, bias: bias[f], lanes: lanes - 16) }
+            if vectors > 3 { put(v3, target + 24, bias: bias[f], lanes: lanes - 24) }
         }
         add(0, a0, a1, a2, a3); add(1, b0, b1, b2, b3); add(2, c0, c1, c2, c3)
     }
