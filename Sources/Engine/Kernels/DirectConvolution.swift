@@ -232,12 +232,12 @@ private func convolvePlane(_ s: ConvolutionShape, padded: UnsafeMutablePointer<F
             let first = g * directFilterGroup + j, count = min(3, valid - j)   // filters first..<first + count
             let bias = Bias3(pointers.bias.map { $0 + first }, count: count)
             @inline(__always) func tile(_ start: UnsafePointer<Float>, into: UnsafeMutablePointer<Float>, pitch: Int, lanes: Int) {
-                // A constant register count makes a specialized copy of the loop for each.
+                // A register count known at compile time (a type) makes a copy of the loop for each, with no tests inside.
                 switch min(4, (lanes + 7) / 8) {
-                case 4: planeTile(vectors: 4, s, start, pointers.offsets, filters + j, block: block, filters: count, bias: bias, into: into, pitch: pitch, lanes: lanes)
-                case 3: planeTile(vectors: 3, s, start, pointers.offsets, filters + j, block: block, filters: count, bias: bias, into: into, pitch: pitch, lanes: lanes)
-                case 2: planeTile(vectors: 2, s, start, pointers.offsets, filters + j, block: block, filters: count, bias: bias, into: into, pitch: pitch, lanes: lanes)
-                default: planeTile(vectors: 1, s, start, pointers.offsets, filters + j, block: block, filters: count, bias: bias, into: into, pitch: pitch, lanes: lanes)
+                case 4: planeTile(Registers4.self, s, start, pointers.offsets, filters + j, block: block, filters: count, bias: bias, into: into, pitch: pitch, lanes: lanes)
+                case 3: planeTile(Registers3.self, s, start, pointers.offsets, filters + j, block: block, filters: count, bias: bias, into: into, pitch: pitch, lanes: lanes)
+                case 2: planeTile(Registers2.self, s, start, pointers.offsets, filters + j, block: block, filters: count, bias: bias, into: into, pitch: pitch, lanes: lanes)
+                default: planeTile(Registers1.self, s, start, pointers.offsets, filters + j, block: block, filters: count, bias: bias, into: into, pitch: pitch, lanes: lanes)
                 }
             }
             if wide {
@@ -258,6 +258,13 @@ private func convolvePlane(_ s: ConvolutionShape, padded: UnsafeMutablePointer<F
     }
 }
 
+/// How many registers of a run `planeTile` takes, as a type, so that each count gets its own copy of the loop.
+private protocol RegisterCount { static var count: Int { get } }
+private enum Registers1: RegisterCount { static var count: Int { 1 } }
+private enum Registers2: RegisterCount { static var count: Int { 2 } }
+private enum Registers3: RegisterCount { static var count: Int { 3 } }
+private enum Registers4: RegisterCount { static var count: Int { 4 } }
+
 /// Up to three filters' biases (0 without a bias), the last repeated past `count`.
 private struct Bias3 {
     let values: (Float, Float, Float)
@@ -272,11 +279,10 @@ private struct Bias3 {
 /// (what im2col + GEMM's output starts at) and stored in `result` (filters `pitch` apart), each
 /// later block's added to it there; of the run only its first `lanes` floats are stored, the rest
 /// computed and dropped. `weights` points at the first filter's weight in the group's packing (6 a tap).
-@inline(__always)
-private func planeTile(vectors: Int, _ s: ConvolutionShape, _ start: UnsafePointer<Float>, _ offsets: UnsafeMutablePointer<Int>,
+private func planeTile<Registers: RegisterCount>(_: Registers.Type, _ s: ConvolutionShape, _ start: UnsafePointer<Float>, _ offsets: UnsafeMutablePointer<Int>,
                        _ weights: UnsafePointer<Float>, block: Int, filters: Int, bias: Bias3,
                        into result: UnsafeMutablePointer<Float>, pitch: Int, lanes: Int) {
-    let q = s.patchSize, group = directFilterGroup
+    let q = s.patchSize, group = directFilterGroup, vectors = Registers.count
     let second = min(1, filters - 1), third = min(2, filters - 1)
     for first in stride(from: 0, to: q, by: block) {
         var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0      // filter 0, registers 0–3 of the run

@@ -392,10 +392,10 @@ private struct GEMMProblem: @unchecked Sendable {
             } else {
                 // op(B)(p, j) = b[j * ldb + p].
                 let rowLength = sliverStride(width: width)
-                if width == tileColumns {
+                if width % 8 == 0 {
                     // 8 stored rows at a time: each p's 8 values are gathered from them and written as one
                     // vector, not as 8 strided stores (a convolution's dout, packed for its weight gradient:
-                    // the SimpleCNN's second layer's dW on one thread, 4.6–4.8 ms → 4.4).
+                    // the SimpleCNN's second layer's dW on one thread, 4.6–4.8 ms → 4.4; lesson 07's 8 filters).
                     for j0 in stride(from: 0, to: width, by: 8) {
                         let s0 = b + (j + j0) * ldb + pc, s1 = s0 + ldb, s2 = s1 + ldb, s3 = s2 + ldb
                         let s4 = s3 + ldb, s5 = s4 + ldb, s6 = s5 + ldb, s7 = s6 + ldb
@@ -406,12 +406,12 @@ private struct GEMMProblem: @unchecked Sendable {
                             target += rowLength
                         }
                     }
-                    continue
-                }
-                // A part-full sliver: read each stored row contiguously, write it strided.
-                for jj in 0..<width {
-                    let source = b + (j + jj) * ldb + pc
-                    for p in 0..<kc { sliver[p * rowLength + jj] = source[p] }
+                } else {
+                    // A part-full sliver: read each stored row contiguously, write it strided.
+                    for jj in 0..<width {
+                        let source = b + (j + jj) * ldb + pc
+                        for p in 0..<kc { sliver[p * rowLength + jj] = source[p] }
+                    }
                 }
                 if width < rowLength {
                     for p in 0..<kc {
@@ -426,13 +426,11 @@ private struct GEMMProblem: @unchecked Sendable {
 // MARK: - A convolution's dWᵀ, its im2col matrix never written
 
 /// Whether `windowedWeightGradient` gives the bits `gemm` gives for the same product: where `gemm`
-/// takes it through the blocked loops, with no one-vector sliver (Cout's last sliver wider than
-/// one vector, or Cout a whole number of slivers). A one-channel image's 25 × 32 dWᵀ, say, is
-/// dot products in `gemm`: another order of sums.
+/// takes it through the blocked loops. A one-channel image's 25 × 32 dWᵀ, say, is dot products in
+/// `gemm`: another order of sums.
 func windowedWeightGradientApplies(_ s: ConvolutionShape) -> Bool {
     let q = s.patchSize, cout = s.outputChannels, k = s.outputPixels
-    let lastSliverWidth = cout - (cout - 1) / tileColumns * tileColumns
-    return s.stride == 1 && !GEMMProblem.isNarrow(width: lastSliverWidth)
+    return s.stride == 1
         && !usesDotProducts(transposeA: false, transposeB: true, m: q, n: cout, k: k)
         && !transposesBToPackA(transposeA: false, transposeB: true, m: q, n: cout, k: k)
 }
@@ -465,16 +463,29 @@ func windowedWeightGradient(_ s: ConvolutionShape, padded: UnsafePointer<Float>,
         let kc = min(blockDepth, k - pc)
         slivers.packB(depth: pc, kc, columns: 0, cout, into: packed)
         let betaHere: Float = pc == 0 ? beta : 1
+        // A last sliver one vector wide (lesson 07's 8 filters) takes `gemm`'s narrow tile, 12 rows at a time.
+        let lastWidth = cout % tileColumns
+        let wideEnd = lastWidth > 0 && GEMMProblem.isNarrow(width: lastWidth) ? cout - lastWidth : cout
+        if wideEnd < cout {
+            for ir in stride(from: 0, to: q, by: 2 * tileRows) {
+                let rows = min(2 * tileRows, q - ir)
+                let r = (0..<(2 * tileRows)).map { padded + start(ir + min($0, rows - 1)) }
+                windowNarrowMicroKernel(first: pc, depth: kc, width: s.outputWidth, rowPitch: wp, rows: r, count: rows,
+                                        b: UnsafePointer(packed + wideEnd * kc), c: c + ir * cout + wideEnd, ldc: cout,
+                                        columns: cout - wideEnd, beta: betaHere)
+            }
+        }
+        guard wideEnd > 0 else { continue }
         for ir in stride(from: 0, to: q, by: tileRows) {
             let rows = min(tileRows, q - ir)
             // Rows past `rows` repeat the last one (computed, never stored), as in `microKernel`.
             let r0 = padded + start(ir), r1 = padded + start(ir + min(1, rows - 1))
             let r2 = padded + start(ir + min(2, rows - 1)), r3 = padded + start(ir + min(3, rows - 1))
             let r4 = padded + start(ir + min(4, rows - 1)), r5 = padded + start(ir + min(5, rows - 1))
-            for jr in stride(from: 0, to: cout, by: tileColumns) {
+            for jr in stride(from: 0, to: wideEnd, by: tileColumns) {
                 windowMicroKernel(first: pc, depth: kc, width: s.outputWidth, rowPitch: wp,
                                   r0, r1, r2, r3, r4, r5, rows: rows, b: UnsafePointer(packed + jr * kc),
-                                  c: c + ir * cout + jr, ldc: cout, columns: min(tileColumns, cout - jr), beta: betaHere)
+                                  c: c + ir * cout + jr, ldc: cout, columns: min(tileColumns, wideEnd - jr), beta: betaHere)
             }
         }
     }
@@ -490,20 +501,44 @@ private func windowMicroKernel(first: Int, depth: Int, width: Int, rowPitch: Int
                                columns: Int, beta: Float) {
     var tile = Tile()
     var bp = b
+    forEachWindowPixel(first: first, depth: depth, width: width, rowPitch: rowPitch) { i in
+        tile.add(r0[i], r1[i], r2[i], r3[i], r4[i], r5[i], times: bp)
+        bp += tileColumns
+    }
+    tile.store(c, ldc: ldc, rows: rows, columns: columns, alpha: 1, beta: beta)
+}
+
+/// Calls `body(i)` for output pixels p = first..<first + depth in order, i = oy · rowPitch + ox being
+/// where pixel p = oy·width + ox sits in a padded image's rows: each output row's run is consecutive.
+@inline(__always)
+private func forEachWindowPixel(first: Int, depth: Int, width: Int, rowPitch: Int, _ body: (Int) -> Void) {
     var oy = first / width, ox = first % width, remaining = depth
     while remaining > 0 {
-        // One output row's run of pixels: consecutive in the padded image.
         let run = min(width - ox, remaining)
         let base = oy * rowPitch + ox
-        for i in base..<(base + run) {
-            tile.add(r0[i], r1[i], r2[i], r3[i], r4[i], r5[i], times: bp)
-            bp += tileColumns
-        }
+        for i in base..<(base + run) { body(i) }
         remaining -= run
         ox = 0
         oy += 1
     }
-    tile.store(c, ldc: ldc, rows: rows, columns: columns, alpha: 1, beta: beta)
+}
+
+/// `narrowMicroKernel` with A's 12 rows read from a padded image, as in `windowMicroKernel`: A(r, p)
+/// for output pixel p = oy·width + ox is rows[r][oy · rowPitch + ox] (the first `count` rows valid,
+/// the others repeating the last). `b` is a sliver packed one vector wide.
+@inline(__always)
+private func windowNarrowMicroKernel(first: Int, depth: Int, width: Int, rowPitch: Int, rows: [UnsafePointer<Float>],
+                                     count: Int, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                     columns: Int, beta: Float) {
+    let r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4], r5 = rows[5]
+    let r6 = rows[6], r7 = rows[7], r8 = rows[8], r9 = rows[9], r10 = rows[10], r11 = rows[11]
+    var tile = NarrowTile()
+    var bp = b
+    forEachWindowPixel(first: first, depth: depth, width: width, rowPitch: rowPitch) { i in
+        tile.add(r0[i], r1[i], r2[i], r3[i], r4[i], r5[i], r6[i], r7[i], r8[i], r9[i], r10[i], r11[i], times: bp)
+        bp += lanes
+    }
+    tile.store(c, ldc: ldc, rows: count, columns: columns, alpha: 1, beta: beta)
 }
 
 /// C[0..<rows, 0..<columns] = alpha · Σ_p A(r, p) · B(p, ·) + beta · C   (beta == 0: C is not read).
@@ -582,27 +617,46 @@ private func narrowMicroKernel(depth: Int, a: UnsafePointer<Float>, secondHalf: 
     @inline(__always) func secondOffset(_ r: Int) -> Int { rows > tileRows ? min(r, rows - 1 - tileRows) * rowStride : o5 }
     let o6 = secondOffset(0), o7 = secondOffset(1), o8 = secondOffset(2), o9 = secondOffset(3)
     let o10 = secondOffset(4), o11 = secondOffset(5)
-    var c0 = Vector(), c1 = Vector(), c2 = Vector(), c3 = Vector(), c4 = Vector(), c5 = Vector()
-    var c6 = Vector(), c7 = Vector(), c8 = Vector(), c9 = Vector(), c10 = Vector(), c11 = Vector()
+    var tile = NarrowTile()
     var ap = a, ap2 = second
     var bp = b
     for _ in 0..<depth {
-        let b0 = load(bp)
-        c0 = multiplyAdd(c0, Vector(repeating: ap[0]), b0); c1 = multiplyAdd(c1, Vector(repeating: ap[o1]), b0)
-        c2 = multiplyAdd(c2, Vector(repeating: ap[o2]), b0); c3 = multiplyAdd(c3, Vector(repeating: ap[o3]), b0)
-        c4 = multiplyAdd(c4, Vector(repeating: ap[o4]), b0); c5 = multiplyAdd(c5, Vector(repeating: ap[o5]), b0)
-        c6 = multiplyAdd(c6, Vector(repeating: ap2[o6]), b0); c7 = multiplyAdd(c7, Vector(repeating: ap2[o7]), b0)
-        c8 = multiplyAdd(c8, Vector(repeating: ap2[o8]), b0); c9 = multiplyAdd(c9, Vector(repeating: ap2[o9]), b0)
-        c10 = multiplyAdd(c10, Vector(repeating: ap2[o10]), b0); c11 = multiplyAdd(c11, Vector(repeating: ap2[o11]), b0)
+        tile.add(ap[0], ap[o1], ap[o2], ap[o3], ap[o4], ap[o5], ap2[o6], ap2[o7], ap2[o8], ap2[o9], ap2[o10], ap2[o11], times: bp)
         ap += depthStride
         ap2 += depthStride
         bp += lanes   // a narrow sliver is packed one vector wide
     }
-    @inline(__always) func put(_ r: Int, _ v: Vector) {
-        if r < rows { storeRow(c + r * ldc, v, Vector(), columns, alpha, beta) }
+    tile.store(c, ldc: ldc, rows: rows, columns: columns, alpha: alpha, beta: beta)
+}
+
+/// The 12 × 1-vector register tile of C that `narrowMicroKernel` and `windowNarrowMicroKernel` sum into.
+private struct NarrowTile {
+    var c0 = Vector(), c1 = Vector(), c2 = Vector(), c3 = Vector(), c4 = Vector(), c5 = Vector()
+    var c6 = Vector(), c7 = Vector(), c8 = Vector(), c9 = Vector(), c10 = Vector(), c11 = Vector()
+
+    /// One rank-1 update: row r += A(r, p) · B(p, ·), B(p, ·) being one vector at `b`.
+    @inline(__always)
+    mutating func add(_ a0: Float, _ a1: Float, _ a2: Float, _ a3: Float, _ a4: Float, _ a5: Float,
+                      _ a6: Float, _ a7: Float, _ a8: Float, _ a9: Float, _ a10: Float, _ a11: Float,
+                      times b: UnsafePointer<Float>) {
+        let b0 = load(b)
+        c0 = multiplyAdd(c0, Vector(repeating: a0), b0); c1 = multiplyAdd(c1, Vector(repeating: a1), b0)
+        c2 = multiplyAdd(c2, Vector(repeating: a2), b0); c3 = multiplyAdd(c3, Vector(repeating: a3), b0)
+        c4 = multiplyAdd(c4, Vector(repeating: a4), b0); c5 = multiplyAdd(c5, Vector(repeating: a5), b0)
+        c6 = multiplyAdd(c6, Vector(repeating: a6), b0); c7 = multiplyAdd(c7, Vector(repeating: a7), b0)
+        c8 = multiplyAdd(c8, Vector(repeating: a8), b0); c9 = multiplyAdd(c9, Vector(repeating: a9), b0)
+        c10 = multiplyAdd(c10, Vector(repeating: a10), b0); c11 = multiplyAdd(c11, Vector(repeating: a11), b0)
     }
-    put(0, c0); put(1, c1); put(2, c2); put(3, c3); put(4, c4); put(5, c5)
-    put(6, c6); put(7, c7); put(8, c8); put(9, c9); put(10, c10); put(11, c11)
+
+    /// C's first `rows` rows and `columns` columns = alpha · tile + beta · C (`storeRow`).
+    @inline(__always)
+    func store(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int, alpha: Float, beta: Float) {
+        @inline(__always) func put(_ r: Int, _ v: Vector) {
+            if r < rows { storeRow(c + r * ldc, v, Vector(), columns, alpha, beta) }
+        }
+        put(0, c0); put(1, c1); put(2, c2); put(3, c3); put(4, c4); put(5, c5)
+        put(6, c6); put(7, c7); put(8, c8); put(9, c9); put(10, c10); put(11, c11)
+    }
 }
 
 /// c[0..<columns] = alpha · (x0, x1) + beta · c[0..<columns], not reading c when beta is 0.
