@@ -148,6 +148,7 @@ let gemmShapes: [GEMMShape] = [
     GEMMShape(what: "lesson 01 dW = xᵀ·dy", m: 784, n: 10, k: 100, transposeA: true, transposeB: false),
     GEMMShape(what: "lesson 01 dx = dy·Wᵀ", m: 100, n: 784, k: 10, transposeA: false, transposeB: true),
     GEMMShape(what: "CNN conv1 per image W·cols", m: 32, n: 784, k: 25, transposeA: false, transposeB: false),
+    GEMMShape(what: "CNN conv1 dWᵀ = cols·dyᵀ", m: 25, n: 32, k: 784, transposeA: false, transposeB: true),
     GEMMShape(what: "CNN conv2 per image W·cols", m: 64, n: 196, k: 800, transposeA: false, transposeB: false),
     GEMMShape(what: "CNN conv2 dWᵀ = cols·dyᵀ", m: 800, n: 64, k: 196, transposeA: false, transposeB: true),
     GEMMShape(what: "CNN conv2 dcols = Wᵀ·dy", m: 800, n: 196, k: 64, transposeA: true, transposeB: false),
