@@ -274,14 +274,17 @@ private struct Bias3 {
     subscript(_ f: Int) -> Float { f == 0 ? values.0 : f == 1 ? values.1 : values.2 }
 }
 
-/// `vectors` registers of a run × 3 filters (`filters` of them valid, the rest repeating the last),
-/// summed over every tap in blocks of `block`. The first block's sum is added to the filter's bias
+/// `Registers.count` registers of a run × 3 filters (`filters` of them valid, the rest repeating the
+/// last), summed over every tap in blocks of `block`. The first block's sum is added to the filter's bias
 /// (what im2col + GEMM's output starts at) and stored in `result` (filters `pitch` apart), each
 /// later block's added to it there; of the run only its first `lanes` floats are stored, the rest
 /// computed and dropped. `weights` points at the first filter's weight in the group's packing (6 a tap).
-private func planeTile<Registers: RegisterCount>(_: Registers.Type, _ s: ConvolutionShape, _ start: UnsafePointer<Float>, _ offsets: UnsafeMutablePointer<Int>,
-                       _ weights: UnsafePointer<Float>, block: Int, filters: Int, bias: Bias3,
-                       into result: UnsafeMutablePointer<Float>, pitch: Int, lanes: Int) {
+/// (Each tile reads 8 · `Registers.count` floats from each tap's start: for rows of 17 or more, at
+/// most 32 − Wo past the image's last row, inside the padded image's `slack`.)
+private func planeTile<Registers: RegisterCount>(_: Registers.Type, _ s: ConvolutionShape, _ start: UnsafePointer<Float>,
+                                                 _ offsets: UnsafeMutablePointer<Int>, _ weights: UnsafePointer<Float>,
+                                                 block: Int, filters: Int, bias: Bias3,
+                                                 into result: UnsafeMutablePointer<Float>, pitch: Int, lanes: Int) {
     let q = s.patchSize, group = directFilterGroup, vectors = Registers.count
     let second = min(1, filters - 1), third = min(2, filters - 1)
     for first in stride(from: 0, to: q, by: block) {
