@@ -22,10 +22,13 @@ struct DirectConvolutionTests {
     ] + (directFilterGroup == 6 ? [
         // AVX2: 11 filters, a last group of 5 (pairs of filters, the last pair one filter repeated), 11 rows (3 + 3 + 3 + 2).
         ConvolutionShape(batch: 2, inputChannels: 6, inputHeight: 11, inputWidth: 15, outputChannels: 11, kernelSize: 3, padding: 1),
-        // AVX2's maps 4 to 7 wide, taken as whole planes: lesson 07's 7 × 7 and 4 × 4 stages (288 weights a
-        // filter: two depth blocks), and 10 filters (3 + 3 + 3 + 1) on a 6 × 5 map with a 5 × 5 kernel.
+        // AVX2's maps 4 to 7 wide: lesson 07's 7 × 7 and 4 × 4 stages with the filters in the lanes (16
+        // filters × 4 pixels, the last of 49 pixels alone; 32 × 2, and 288 weights a filter: two depth
+        // blocks), 16 filters on a 5 × 7 map (padding 0: 35 pixels, a last group of 3), and 10 filters
+        // (3 + 3 + 3 + 1) on a 6 × 5 map with a 5 × 5 kernel, taken as whole planes.
         ConvolutionShape(batch: 2, inputChannels: 16, inputHeight: 7, inputWidth: 7, outputChannels: 16, kernelSize: 3, padding: 1),
         ConvolutionShape(batch: 2, inputChannels: 32, inputHeight: 4, inputWidth: 4, outputChannels: 32, kernelSize: 3, padding: 1),
+        ConvolutionShape(batch: 2, inputChannels: 3, inputHeight: 7, inputWidth: 9, outputChannels: 16, kernelSize: 3, padding: 0),
         ConvolutionShape(batch: 2, inputChannels: 3, inputHeight: 6, inputWidth: 5, outputChannels: 10, kernelSize: 5, padding: 2),
         // AVX2's rows of 17 to 32, one output row a tile, stored straight into the output: the first
         // layers of lesson 04 and of the SimpleCNN (one input channel, 28 × 28), rows of 19 (three
@@ -95,7 +98,7 @@ struct DirectConvolutionTests {
     ] + (directFilterGroup == 6 ? [
         // AVX2: 9 input channels, a last group of 3 (a pair, then one filter repeated).
         ConvolutionShape(batch: 2, inputChannels: 9, inputHeight: 10, inputWidth: 12, outputChannels: 8, kernelSize: 3, padding: 1),
-        // AVX2's whole planes: lesson 07's 7 × 7 and 4 × 4 stages.
+        // AVX2's maps 4 to 7 wide: lesson 07's 7 × 7 and 4 × 4 stages (the filters in the lanes).
         ConvolutionShape(batch: 2, inputChannels: 16, inputHeight: 7, inputWidth: 7, outputChannels: 16, kernelSize: 3, padding: 1),
         ConvolutionShape(batch: 2, inputChannels: 32, inputHeight: 4, inputWidth: 4, outputChannels: 32, kernelSize: 3, padding: 1),
         // AVX2's rows of 17 to 32: 21 wide (three registers, the last holding 5), 9 channels (3 + 3 + 3).

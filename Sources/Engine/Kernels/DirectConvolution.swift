@@ -27,7 +27,8 @@
 // last group with fewer (lesson 04's 32 input gradients: 5 groups and 2) as 2 filters × 3 rows, still
 // 12 registers of sums, instead of computing repeats of its last filter. Maps 4 to 7 pixels wide
 // (lesson 07's 7 × 7 and 4 × 4 stages) are taken whole, as one run of the padded image's pitch
-// (`convolvePlane`), and maps 17 to 32 wide (the first layers, on one input channel) one output
+// (`convolvePlane`), or, with 16 or 32 filters, with the filters in the lanes instead of the pixels
+// (`convolveChannels`); maps 17 to 32 wide (the first layers, on one input channel) one output
 // row of up to 4 registers at a time, stored straight into the output. The sums are the same either way.
 // Elsewhere (no FMA, or arm64, where it is unmeasured) the convolution keeps im2col + GEMM.
 
@@ -183,8 +184,24 @@ private struct DirectTaps: @unchecked Sendable {
 private func directConvolution(_ s: ConvolutionShape, taps: DirectTaps, block: Int, input: UnsafePointer<Float>,
                                bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
     let wp = s.inputWidth + 2 * s.padding
+    #if !ENGINE_AVX512
+    // Maps 4 to 7 wide with 16 or 32 filters: the filters in the lanes (`convolveChannels`), every
+    // tap's weights for all of them in a row: byTap[i][f] = the packing's weight of filter f at tap i.
+    let channels = s.outputWidth < 8 && (s.outputChannels == 16 || s.outputChannels == 32)
+    let byTap = UnsafeMutablePointer<Float>.allocate(capacity: channels ? s.patchSize * s.outputChannels : 0)
+    defer { byTap.deallocate() }
+    if channels {
+        for i in 0..<s.patchSize {
+            for f in 0..<s.outputChannels {
+                byTap[i * s.outputChannels + f] = taps.packed[(f / directFilterGroup * s.patchSize + i) * directFilterGroup + f % directFilterGroup]
+            }
+        }
+    }
+    #else
+    let channels = false, byTap = taps.packed
+    #endif
     let pointers = DirectPointers(input: input, packed: taps.packed, offsets: taps.offsets, groups: taps.groups,
-                                  bias: bias, output: output)
+                                  bias: bias, output: output, byTap: byTap)
     // One image at a time: the threads share them out to the last image, none left waiting on another's piece.
     parallelFor(s.batch) { n in
         // The image, zero-bordered, and its output (each with slack for vectors that run over).
@@ -192,6 +209,15 @@ private func directConvolution(_ s: ConvolutionShape, taps: DirectTaps, block: I
         defer { padded.deallocate() }
         copyIntoPadded(s, image: pointers.input + n * s.inputImageSize, padded: padded)
         #if !ENGINE_AVX512
+        if channels {
+            let into = pointers.output + n * s.outputImageSize
+            if s.outputChannels == 16 {
+                convolveChannels(Registers2.self, s, padded: padded, pointers: pointers, block: block, into: into)
+            } else {
+                convolveChannels(Registers4.self, s, padded: padded, pointers: pointers, block: block, into: into)
+            }
+            return
+        }
         if s.outputWidth < 8 || s.outputWidth > 16 {
             convolvePlane(s, padded: padded, pointers: pointers, block: block, into: pointers.output + n * s.outputImageSize)
             return
@@ -254,6 +280,94 @@ private func convolvePlane(_ s: ConvolutionShape, padded: UnsafeMutablePointer<F
                 let plane = output + (first + f) * ho * wo
                 for oy in 0..<ho { plane.advanced(by: oy * wo).update(from: result + f * pitch + oy * wp, count: wo) }
             }
+        }
+    }
+}
+
+/// AVX2, maps 4 to 7 wide with 16 or 32 filters (lesson 07's 7 × 7 and 4 × 4 stages, forward and
+/// input gradient): the filters go in the lanes instead of the pixels, so that no lane is wasted on
+/// the padding between rows (the plane tile computes 64 lanes for a 7 × 7 map's 49 pixels, 24 for
+/// a 4 × 4 map's 16). A tile is `Registers.count` registers of filters (2 for 16, 4 for 32) × P
+/// pixels (4 or 2): 8 sums; for each tap, the filters' weights are loaded and each pixel's value
+/// broadcast, 8 multiply-adds for 6 loads. (With 12 sums, 16 filters × 6 pixels, the compiler loads
+/// all six broadcasts before the multiply-adds and keeps sums on the stack: slower than the plane tile.)
+///
+///   out[f..<f+8][p] += W[f..<f+8][i] · padded[offsets[i] + position(p)]
+///
+/// Each lane is one filter's chain of multiply-adds over the taps, in blocks of `block` added to the
+/// bias, as in every other tile: the same bits. The sums are gathered pixel by pixel (P × Cout) and
+/// turned into the output's layout (Cout × P) at the end. A last group short of pixels repeats its
+/// last pixel (computed, not stored).
+private func convolveChannels<Registers: RegisterCount>(_: Registers.Type, _ s: ConvolutionShape,
+                                                         padded: UnsafeMutablePointer<Float>, pointers: DirectPointers,
+                                                         block: Int, into output: UnsafeMutablePointer<Float>) {
+    let q = s.patchSize, cout = s.outputChannels, wo = s.outputWidth, pixels = s.outputPixels
+    let wp = s.inputWidth + 2 * s.padding, r = Registers.count, group = 8 / r
+    let sums = UnsafeMutablePointer<Float>.allocate(capacity: pixels * cout)      // (pixels, Cout)
+    defer { sums.deallocate() }
+    let zero = [Float](repeating: 0, count: cout)
+    zero.withUnsafeBufferPointer { zero in
+        let bias = pointers.bias ?? zero.baseAddress!
+        for p0 in stride(from: 0, to: pixels, by: group) {
+            // Where each of the group's pixels sits in the padded image.
+            @inline(__always) func position(_ t: Int) -> Int { let p = min(p0 + t, pixels - 1); return p / wo * wp + p % wo }
+            let o0 = position(0), o1 = position(1), o2 = position(2), o3 = position(3)
+            for first in stride(from: 0, to: q, by: block) {
+                var a = Sums8()
+                var w = UnsafePointer(pointers.byTap + first * cout)
+                for i in first..<min(q, first + block) {
+                    let x = UnsafePointer(padded + pointers.offsets[i])
+                    let w0 = load8(w), w1 = load8(w + 8)
+                    if r == 2 {
+                        // 16 filters × 4 pixels: sum t·2 + k is pixel t, filters 8k..<8k + 8.
+                        var v = SIMD8<Float>(repeating: x[o0]); a.s0 = multiplyAdd(a.s0, v, w0); a.s1 = multiplyAdd(a.s1, v, w1)
+                        v = SIMD8(repeating: x[o1]); a.s2 = multiplyAdd(a.s2, v, w0); a.s3 = multiplyAdd(a.s3, v, w1)
+                        v = SIMD8(repeating: x[o2]); a.s4 = multiplyAdd(a.s4, v, w0); a.s5 = multiplyAdd(a.s5, v, w1)
+                        v = SIMD8(repeating: x[o3]); a.s6 = multiplyAdd(a.s6, v, w0); a.s7 = multiplyAdd(a.s7, v, w1)
+                    } else {
+                        // 32 filters × 2 pixels: sum t·4 + k is pixel t, filters 8k..<8k + 8.
+                        let w2 = load8(w + 16), w3 = load8(w + 24)
+                        var v = SIMD8<Float>(repeating: x[o0])
+                        a.s0 = multiplyAdd(a.s0, v, w0); a.s1 = multiplyAdd(a.s1, v, w1)
+                        a.s2 = multiplyAdd(a.s2, v, w2); a.s3 = multiplyAdd(a.s3, v, w3)
+                        v = SIMD8(repeating: x[o1])
+                        a.s4 = multiplyAdd(a.s4, v, w0); a.s5 = multiplyAdd(a.s5, v, w1)
+                        a.s6 = multiplyAdd(a.s6, v, w2); a.s7 = multiplyAdd(a.s7, v, w3)
+                    }
+                    w += cout
+                }
+                // The first block starts from the bias, a later one from what the blocks before it stored.
+                for t in 0..<min(group, pixels - p0) {
+                    let target = sums + (p0 + t) * cout
+                    for k in 0..<r {
+                        let start = first == 0 ? load8(bias + 8 * k) : load8(target + 8 * k)
+                        store8(a[t * r + k] + start, target + 8 * k)
+                    }
+                }
+            }
+        }
+    }
+    // (pixels, Cout) → the output's (Cout, pixels).
+    for p in 0..<pixels {
+        for f in 0..<cout { output[f * pixels + p] = sums[p * cout + f] }
+    }
+}
+
+/// The 8 sums of a `convolveChannels` tile, by number.
+private struct Sums8 {
+    var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
+    var s4 = SIMD8<Float>(), s5 = SIMD8<Float>(), s6 = SIMD8<Float>(), s7 = SIMD8<Float>()
+
+    subscript(_ k: Int) -> SIMD8<Float> {
+        switch k {
+        case 0: s0
+        case 1: s1
+        case 2: s2
+        case 3: s3
+        case 4: s4
+        case 5: s5
+        case 6: s6
+        default: s7
         }
     }
 }
@@ -336,6 +450,8 @@ private func planeTile<Registers: RegisterCount>(_: Registers.Type, _ s: Convolu
 private struct DirectPointers: @unchecked Sendable {
     let input: UnsafePointer<Float>, packed: UnsafeMutablePointer<Float>, offsets: UnsafeMutablePointer<Int>, groups: Int
     let bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>
+    /// AVX2's `convolveChannels`: every tap's weights for all the filters in a row (Q × Cout).
+    let byTap: UnsafeMutablePointer<Float>
 }
 
 /// One image: result (Cout, Ho·Wo) = bias + Σ_i W[·][i] · (padded pixels under tap i), in blocks of `block` taps.
