@@ -305,44 +305,40 @@ private func convolveChannels<Registers: RegisterCount>(_: Registers.Type, _ s: 
     let wp = s.inputWidth + 2 * s.padding, r = Registers.count, group = 8 / r
     let sums = UnsafeMutablePointer<Float>.allocate(capacity: pixels * cout)      // (pixels, Cout)
     defer { sums.deallocate() }
-    let zero = [Float](repeating: 0, count: cout)
-    zero.withUnsafeBufferPointer { zero in
-        let bias = pointers.bias ?? zero.baseAddress!
-        for p0 in stride(from: 0, to: pixels, by: group) {
-            // Where each of the group's pixels sits in the padded image.
-            @inline(__always) func position(_ t: Int) -> Int { let p = min(p0 + t, pixels - 1); return p / wo * wp + p % wo }
-            let o0 = position(0), o1 = position(1), o2 = position(2), o3 = position(3)
-            for first in stride(from: 0, to: q, by: block) {
-                var a = Sums8()
-                var w = UnsafePointer(pointers.byTap + first * cout)
-                for i in first..<min(q, first + block) {
-                    let x = UnsafePointer(padded + pointers.offsets[i])
-                    let w0 = load8(w), w1 = load8(w + 8)
-                    if r == 2 {
-                        // 16 filters × 4 pixels: sum t·2 + k is pixel t, filters 8k..<8k + 8.
-                        var v = SIMD8<Float>(repeating: x[o0]); a.s0 = multiplyAdd(a.s0, v, w0); a.s1 = multiplyAdd(a.s1, v, w1)
-                        v = SIMD8(repeating: x[o1]); a.s2 = multiplyAdd(a.s2, v, w0); a.s3 = multiplyAdd(a.s3, v, w1)
-                        v = SIMD8(repeating: x[o2]); a.s4 = multiplyAdd(a.s4, v, w0); a.s5 = multiplyAdd(a.s5, v, w1)
-                        v = SIMD8(repeating: x[o3]); a.s6 = multiplyAdd(a.s6, v, w0); a.s7 = multiplyAdd(a.s7, v, w1)
-                    } else {
-                        // 32 filters × 2 pixels: sum t·4 + k is pixel t, filters 8k..<8k + 8.
-                        let w2 = load8(w + 16), w3 = load8(w + 24)
-                        var v = SIMD8<Float>(repeating: x[o0])
-                        a.s0 = multiplyAdd(a.s0, v, w0); a.s1 = multiplyAdd(a.s1, v, w1)
-                        a.s2 = multiplyAdd(a.s2, v, w2); a.s3 = multiplyAdd(a.s3, v, w3)
-                        v = SIMD8(repeating: x[o1])
-                        a.s4 = multiplyAdd(a.s4, v, w0); a.s5 = multiplyAdd(a.s5, v, w1)
-                        a.s6 = multiplyAdd(a.s6, v, w2); a.s7 = multiplyAdd(a.s7, v, w3)
-                    }
-                    w += cout
+    for p0 in stride(from: 0, to: pixels, by: group) {
+        // Where each of the group's pixels sits in the padded image.
+        @inline(__always) func position(_ t: Int) -> Int { let p = min(p0 + t, pixels - 1); return p / wo * wp + p % wo }
+        let o0 = position(0), o1 = position(1), o2 = position(2), o3 = position(3)
+        for first in stride(from: 0, to: q, by: block) {
+            var a = Sums8()
+            var w = UnsafePointer(pointers.byTap + first * cout)
+            for i in first..<min(q, first + block) {
+                let x = UnsafePointer(padded + pointers.offsets[i])
+                let w0 = load8(w), w1 = load8(w + 8)
+                if r == 2 {
+                    // 16 filters × 4 pixels: sum t·2 + k is pixel t, filters 8k..<8k + 8.
+                    var v = SIMD8<Float>(repeating: x[o0]); a.s0 = multiplyAdd(a.s0, v, w0); a.s1 = multiplyAdd(a.s1, v, w1)
+                    v = SIMD8(repeating: x[o1]); a.s2 = multiplyAdd(a.s2, v, w0); a.s3 = multiplyAdd(a.s3, v, w1)
+                    v = SIMD8(repeating: x[o2]); a.s4 = multiplyAdd(a.s4, v, w0); a.s5 = multiplyAdd(a.s5, v, w1)
+                    v = SIMD8(repeating: x[o3]); a.s6 = multiplyAdd(a.s6, v, w0); a.s7 = multiplyAdd(a.s7, v, w1)
+                } else {
+                    // 32 filters × 2 pixels: sum t·4 + k is pixel t, filters 8k..<8k + 8.
+                    let w2 = load8(w + 16), w3 = load8(w + 24)
+                    var v = SIMD8<Float>(repeating: x[o0])
+                    a.s0 = multiplyAdd(a.s0, v, w0); a.s1 = multiplyAdd(a.s1, v, w1)
+                    a.s2 = multiplyAdd(a.s2, v, w2); a.s3 = multiplyAdd(a.s3, v, w3)
+                    v = SIMD8(repeating: x[o1])
+                    a.s4 = multiplyAdd(a.s4, v, w0); a.s5 = multiplyAdd(a.s5, v, w1)
+                    a.s6 = multiplyAdd(a.s6, v, w2); a.s7 = multiplyAdd(a.s7, v, w3)
                 }
-                // The first block starts from the bias, a later one from what the blocks before it stored.
-                for t in 0..<min(group, pixels - p0) {
-                    let target = sums + (p0 + t) * cout
-                    for k in 0..<r {
-                        let start = first == 0 ? load8(bias + 8 * k) : load8(target + 8 * k)
-                        store8(a[t * r + k] + start, target + 8 * k)
-                    }
+                w += cout
+            }
+            // The first block starts from the bias (0 without one), a later one from what the blocks before it stored.
+            for t in 0..<min(group, pixels - p0) {
+                let target = sums + (p0 + t) * cout
+                for k in 0..<r {
+                    let start = first != 0 ? load8(target + 8 * k) : pointers.bias.map { load8($0 + 8 * k) } ?? SIMD8()
+                    store8(a[t * r + k] + start, target + 8 * k)
                 }
             }
         }

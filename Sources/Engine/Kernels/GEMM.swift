@@ -469,8 +469,8 @@ func windowedWeightGradient(_ s: ConvolutionShape, padded: UnsafePointer<Float>,
         if wideEnd < cout {
             for ir in stride(from: 0, to: q, by: 2 * tileRows) {
                 let rows = min(2 * tileRows, q - ir)
-                let r = (0..<(2 * tileRows)).map { padded + start(ir + min($0, rows - 1)) }
-                windowNarrowMicroKernel(first: pc, depth: kc, width: s.outputWidth, rowPitch: wp, rows: r, count: rows,
+                windowNarrowMicroKernel(first: pc, depth: kc, width: s.outputWidth, rowPitch: wp,
+                                        row: { padded + start(ir + min($0, rows - 1)) }, count: rows,
                                         b: UnsafePointer(packed + wideEnd * kc), c: c + ir * cout + wideEnd, ldc: cout,
                                         columns: cout - wideEnd, beta: betaHere)
             }
@@ -524,14 +524,14 @@ private func forEachWindowPixel(first: Int, depth: Int, width: Int, rowPitch: In
 }
 
 /// `narrowMicroKernel` with A's 12 rows read from a padded image, as in `windowMicroKernel`: A(r, p)
-/// for output pixel p = oy·width + ox is rows[r][oy · rowPitch + ox] (the first `count` rows valid,
-/// the others repeating the last). `b` is a sliver packed one vector wide.
+/// for output pixel p = oy·width + ox is row(r)[oy · rowPitch + ox] (`row` repeats the last of the
+/// `count` valid rows past it). `b` is a sliver packed one vector wide.
 @inline(__always)
-private func windowNarrowMicroKernel(first: Int, depth: Int, width: Int, rowPitch: Int, rows: [UnsafePointer<Float>],
+private func windowNarrowMicroKernel(first: Int, depth: Int, width: Int, rowPitch: Int, row: (Int) -> UnsafePointer<Float>,
                                      count: Int, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
                                      columns: Int, beta: Float) {
-    let r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4], r5 = rows[5]
-    let r6 = rows[6], r7 = rows[7], r8 = rows[8], r9 = rows[9], r10 = rows[10], r11 = rows[11]
+    let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3), r4 = row(4), r5 = row(5)
+    let r6 = row(6), r7 = row(7), r8 = row(8), r9 = row(9), r10 = row(10), r11 = row(11)
     var tile = NarrowTile()
     var bp = b
     forEachWindowPixel(first: first, depth: depth, width: width, rowPitch: rowPitch) { i in
